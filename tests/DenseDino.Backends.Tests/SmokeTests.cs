@@ -1,0 +1,2 @@
+namespace DenseDino.Backends.Tests;
+public class SmokeTests { [Fact] public void One() => Assert.Equal(2, 1 + 1); }
