@@ -1,0 +1,95 @@
+namespace DenseDino.Numerics.Autograd;
+
+/// <summary>Reverse-mode differentiation: sort the graph, walk it backwards, accumulate.</summary>
+public static class Backprop
+{
+    /// <summary>
+    /// Accumulates d(root)/d(leaf) into every leaf's Grad. root must hold one element unless
+    /// <paramref name="gradient"/> (root's shape) is given.
+    /// </summary>
+    public static void Backward(this Tensor root, Tensor? gradient = null)
+    {
+        if (!root.RequiresGrad) throw new InvalidOperationException($"Backward: {root} does not require a gradient (no parameter reaches it)");
+        if (gradient is null && root.Length != 1)
+            throw new ArgumentException($"Backward: root has shape {root.Shape}; pass a gradient of that shape for non-scalar roots");
+        if (gradient is not null && gradient.Shape != root.Shape)
+            throw new ArgumentException($"Backward: gradient {gradient.Shape} does not match root {root.Shape}");
+
+        var order = TopologicalOrder(root);
+        var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        using var noGrad = GradMode.NoGrad();
+        grads[root] = gradient ?? Tensor.Full(root.Backend, root.Shape, 1f);
+
+        for (int i = order.Count - 1; i >= 0; i--)
+        {
+            var node = order[i];
+            if (!grads.Remove(node, out var g)) continue; // not on a path from root
+            if (node.GradFn is not { } fn)
+            {
+                AccumulateLeaf(node, g);
+                continue;
+            }
+            var inputGrads = fn.Backward(g);
+            if (inputGrads.Length != fn.Inputs.Length)
+                throw new InvalidOperationException($"{fn.Name}: backward returned {inputGrads.Length} gradients for {fn.Inputs.Length} inputs");
+            for (int k = 0; k < fn.Inputs.Length; k++)
+            {
+                var input = fn.Inputs[k];
+                if (input is null || !(input.RequiresGrad || input.GradFn is not null)) continue;
+                var ig = inputGrads[k] ?? throw new InvalidOperationException($"{fn.Name}: no gradient for input {k} {input.Shape}, which requires one");
+                if (ig.Shape != input.Shape)
+                    throw new InvalidOperationException($"{fn.Name}: gradient for input {k} has shape {ig.Shape}, input has {input.Shape}");
+                // Out of place: a function may hand the same tensor to several inputs.
+                if (grads.TryGetValue(input, out var existing)) grads[input] = Sum(existing, ig);
+                else grads[input] = ig;
+            }
+        }
+    }
+
+    private static void AccumulateLeaf(Tensor leaf, Tensor g)
+    {
+        if (!leaf.RequiresGrad) return;
+        if (leaf.Grad is null)
+        {
+            using var _ = TensorScope.Untracked();
+            var copy = Tensor.Empty(leaf.Backend, leaf.Shape);
+            leaf.Backend.Copy(g, copy);
+            leaf.SetGrad(copy);
+        }
+        else AddInPlace(leaf.Grad, g);
+    }
+
+    private static void AddInPlace(Tensor target, Tensor g) => target.Backend.Binary(BinaryOp.Add, target, g, target);
+
+    private static Tensor Sum(Tensor a, Tensor b)
+    {
+        var y = Tensor.Empty(a.Backend, a.Shape);
+        a.Backend.Binary(BinaryOp.Add, a, b, y);
+        return y;
+    }
+
+    /// <summary>Tensors reachable from root, each after all tensors it depends on.</summary>
+    private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var order = new List<Tensor>();
+        var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        // Iterative DFS: a ViT graph is deep enough to make recursion risky.
+        var stack = new Stack<(Tensor node, int next)>();
+        stack.Push((root, 0));
+        visited.Add(root);
+        while (stack.Count > 0)
+        {
+            var (node, next) = stack.Pop();
+            var inputs = node.GradFn?.Inputs ?? [];
+            if (next < inputs.Length)
+            {
+                stack.Push((node, next + 1));
+                var child = inputs[next];
+                if (child is not null && (child.RequiresGrad || child.GradFn is not null) && visited.Add(child))
+                    stack.Push((child, 0));
+            }
+            else order.Add(node);
+        }
+        return order;
+    }
+}

@@ -1,0 +1,33 @@
+namespace DenseDino.Numerics.Autograd;
+
+/// <summary>
+/// One differentiable op. Forward (a static method of the subclass) computes the output
+/// and saves what Backward needs; Backward maps the output gradient to one gradient per
+/// input (null only where that input needs none).
+/// </summary>
+public abstract class Function
+{
+    internal Tensor?[] Inputs { get; private set; } = [];
+
+    /// <summary>The op's name in error messages.</summary>
+    public virtual string Name => GetType().Name.Replace("Function", "");
+
+    /// <summary>Gradients for each input, in order; each must have that input's shape.</summary>
+    protected internal abstract Tensor?[] Backward(Tensor gradOutput);
+
+    /// <summary>True when input i needs a gradient.</summary>
+    protected bool NeedsGrad(int i) => Inputs[i] is { } t && (t.RequiresGrad || t.GradFn is not null);
+
+    /// <summary>Links output to this function when grad mode is on and an input needs a gradient.</summary>
+    internal Tensor Record(Tensor output, params Tensor?[] inputs)
+    {
+        if (!GradMode.IsEnabled) return output;
+        bool any = false;
+        foreach (var t in inputs) any |= t is not null && (t.RequiresGrad || t.GradFn is not null);
+        if (!any) return output;
+        Inputs = inputs;
+        output.GradFn = this;
+        output.RequiresGrad = true;
+        return output;
+    }
+}

@@ -1,0 +1,102 @@
+using DenseDino.Numerics.Memory;
+
+namespace DenseDino.Numerics;
+
+/// <summary>
+/// The primitives a backend supplies. Arguments are validated by the ops layer before they
+/// get here: tensors are contiguous, shapes agree, outputs are distinct from inputs unless
+/// documented. Order: sources, parameters, destinations. Every output is fully overwritten
+/// unless the method says it accumulates.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    string Name { get; }
+    BufferPool Pool { get; }
+
+    // ---- memory ----
+    /// <summary>A new raw buffer of at least <paramref name="length"/> floats (the pool calls this).</summary>
+    DeviceBuffer Allocate(long length);
+    void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long offset);
+    void Download(DeviceBuffer source, long offset, Span<float> destination);
+    void Fill(Tensor y, float value);
+    /// <summary>y = x (same length).</summary>
+    void Copy(Tensor x, Tensor y);
+
+    // ---- element-wise ----
+    /// <summary>y = f(x; alpha).</summary>
+    void Unary(UnaryOp op, Tensor x, float alpha, Tensor y);
+    /// <summary>dx = dy * f'(x) where y = f(x) was the forward output; accumulate adds into dx.</summary>
+    void UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor dy, float alpha, Tensor dx, bool accumulate);
+    /// <summary>y = a op b with numpy broadcasting of a and b to y's shape.</summary>
+    void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
+    /// <summary>Sums x over the axes along which y (same rank, dims 1 or equal) was broadcast.</summary>
+    void SumToShape(Tensor x, Tensor y);
+    /// <summary>x viewed as [outer, n, inner] reduced over n into y [outer, inner]; Max also writes the arg-max index (as float) into indices.</summary>
+    void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices);
+    /// <summary>dx [outer, n, inner] = 0 except dx[o, indices[o,i], i] = dy[o, i].</summary>
+    void MaxBackward(Tensor dy, Tensor indices, int outer, int n, int inner, Tensor dx);
+
+    // ---- movement ----
+    /// <summary>
+    /// General strided copy: for every index i of <paramref name="shape"/>,
+    /// y[yOffset + i·yStrides] = x[xOffset + i·xStrides] (offsets are relative to the tensors); accumulate adds instead.
+    /// </summary>
+    void StridedCopy(Tensor x, long xOffset, ReadOnlySpan<long> xStrides, Tensor y, long yOffset, ReadOnlySpan<long> yStrides, ReadOnlySpan<int> shape, bool accumulate);
+    /// <summary>x [outer, n, inner] → y [outer, indices.Length, inner], y[o, j, i] = x[o, indices[j], i].</summary>
+    void IndexSelect(Tensor x, int outer, int n, int inner, ReadOnlySpan<int> indices, Tensor y);
+    /// <summary>dx [outer, n, inner] += scatter of dy [outer, indices.Length, inner] (repeated indices accumulate).</summary>
+    void IndexAdd(Tensor dy, int outer, int n, int inner, ReadOnlySpan<int> indices, Tensor dx);
+
+    // ---- matrix multiply ----
+    /// <summary>C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias (per column), row-major; see <see cref="GemmShape"/>.</summary>
+    void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape shape, float alpha, float beta, Tensor c);
+
+    // ---- fused row ops (x viewed as [rows, dim]) ----
+    void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
+    /// <summary>dx is overwritten; dgamma and dbeta are accumulated into (they are parameter-shaped).</summary>
+    void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta);
+    /// <summary>Numerically stable softmax or log-softmax over the last axis.</summary>
+    void Softmax(Tensor x, bool log, Tensor y);
+    void SoftmaxBackward(Tensor y, Tensor dy, bool log, Tensor dx);
+    /// <summary>y = x / max(||x||, eps) per row (F.normalize); norm [rows] saved.</summary>
+    void L2Normalize(Tensor x, float eps, Tensor y, Tensor norm);
+    void L2NormalizeBackward(Tensor x, Tensor norm, Tensor dy, float eps, Tensor dx);
+    /// <summary>w = g[r] · v[r,:] / ||v[r,:]||; norm [rows] saved.</summary>
+    void WeightNorm(Tensor g, Tensor v, Tensor w, Tensor norm);
+    void WeightNormBackward(Tensor g, Tensor v, Tensor norm, Tensor dw, Tensor dg, Tensor dv);
+    /// <summary>loss[r] = -Σ t[r,:] · log_softmax(s[r,:]); logSumExp [rows] saved for backward.</summary>
+    void SoftCrossEntropy(Tensor targets, Tensor logits, Tensor loss, Tensor logSumExp);
+    /// <summary>ds[r,:] = dloss[r] · (softmax(s[r,:]) · Σt[r,:] − t[r,:]).</summary>
+    void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits);
+
+    // ---- attention ----
+    /// <summary>
+    /// out = softmax(q·kᵀ·scale + mask)·v per (batch·head). q [BH, Lq, Dh], k/v [BH, Lk, Dh],
+    /// mask additive [Lq, Lk] shared by all heads (or null), probs [BH, Lq, Lk] saved for backward.
+    /// </summary>
+    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, float scale, Tensor output, Tensor probs);
+    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dOutput, float scale, Tensor dq, Tensor dk, Tensor dv);
+
+    // ---- resampling ----
+    /// <summary>F.grid_sample(input [N,C,H,W], grid [N,Ho,Wo,2], bicubic, zeros, align_corners=False) → output [N,C,Ho,Wo].</summary>
+    void GridSampleBicubic(Tensor input, Tensor grid, Tensor output);
+    /// <summary>dInput and dGrid are overwritten (either may be null when not needed).</summary>
+    void GridSampleBicubicBackward(Tensor input, Tensor grid, Tensor dOutput, Tensor? dInput, Tensor? dGrid);
+    /// <summary>F.interpolate(bicubic, align_corners=False): input [N,C,H,W] → output [N,C,Ho,Wo]; scaleH/scaleW &gt; 0 are the user's scale factors (used in the coordinate map), else H/Ho.</summary>
+    void InterpolateBicubic(Tensor input, double scaleH, double scaleW, Tensor output);
+    void InterpolateBicubicBackward(Tensor dOutput, double scaleH, double scaleW, Tensor dInput);
+
+    // ---- randomness ----
+    /// <summary>mask[i] = 0 with probability p else 1/(1-p), from a counter-based hash of (seed, i): identical on every backend.</summary>
+    void DropoutMask(ulong seed, float p, Tensor mask);
+
+    // ---- optimiser ----
+    /// <summary>result[index] = Σ x² (a device scalar: the step need not sync).</summary>
+    void SumOfSquares(Tensor x, Tensor result, int index);
+    /// <summary>x *= min(1, maxNorm / (sqrt(sumSquares[index]) + 1e-6)).</summary>
+    void ClipByNorm(Tensor x, Tensor sumSquares, int index, float maxNorm);
+    /// <summary>One decoupled-weight-decay Adam step (torch.optim.AdamW) on param, updating m and v.</summary>
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step);
+    /// <summary>teacher = momentum·teacher + (1 − momentum)·student.</summary>
+    void Ema(Tensor teacher, Tensor student, float momentum);
+}

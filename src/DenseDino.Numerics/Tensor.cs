@@ -1,0 +1,151 @@
+using DenseDino.Numerics.Autograd;
+using DenseDino.Numerics.Memory;
+
+namespace DenseDino.Numerics;
+
+/// <summary>
+/// A contiguous row-major float32 tensor: a view (offset + shape) of a pooled backend
+/// buffer, plus what autograd needs. Model code never learns which backend holds the data.
+/// Operations live in <see cref="Ops"/>, not here.
+/// </summary>
+public sealed class Tensor : IDisposable
+{
+    private static long live;
+    private bool disposed;
+    private bool requiresGrad;
+
+    internal Tensor(Storage storage, long offset, Shape shape)
+    {
+        Storage = storage;
+        Offset = offset;
+        Shape = shape;
+        Interlocked.Increment(ref live);
+        TensorScope.Track(this);
+    }
+
+    public Storage Storage { get; }
+    /// <summary>Offset of element 0 in the buffer, in floats.</summary>
+    public long Offset { get; }
+    public Shape Shape { get; }
+    public IBackend Backend => Storage.Backend;
+    public DeviceBuffer Buffer => Storage.Buffer;
+    public int Rank => Shape.Rank;
+    public long Length => Shape.Length;
+    public string? Name { get; set; }
+
+    /// <summary>Tensors created and not yet disposed, over all threads (for leak tests).</summary>
+    public static long LiveCount => Interlocked.Read(ref live);
+
+    /// <summary>The scope that will dispose this tensor, if any.</summary>
+    internal TensorScope? Scope { get; set; }
+
+    // ---- autograd ----
+    /// <summary>The function that produced this tensor; null for leaves.</summary>
+    internal Function? GradFn { get; set; }
+    public bool IsLeaf => GradFn is null;
+    public Tensor? Grad { get; internal set; }
+
+    public bool RequiresGrad
+    {
+        get => requiresGrad;
+        set
+        {
+            if (!IsLeaf && !value) throw new InvalidOperationException("RequiresGrad: only leaves can be switched off; use Ops.Detach");
+            requiresGrad = value;
+        }
+    }
+
+    public bool IsDisposed => disposed;
+
+    // ---- creation ----
+    /// <summary>An uninitialised tensor from the backend's pool, owned by the current scope.</summary>
+    public static Tensor Empty(IBackend backend, Shape shape)
+    {
+        long n = shape.Length;
+        var storage = new Storage(backend, backend.Pool.Rent(n), n);
+        return new Tensor(storage, 0, shape);
+    }
+
+    public static Tensor Zeros(IBackend backend, Shape shape) => Full(backend, shape, 0f);
+
+    public static Tensor Full(IBackend backend, Shape shape, float value)
+    {
+        var t = Empty(backend, shape);
+        backend.Fill(t, value);
+        return t;
+    }
+
+    public static Tensor FromArray(IBackend backend, ReadOnlySpan<float> data, Shape shape)
+    {
+        if (data.Length != shape.Length)
+            throw new ArgumentException($"FromArray: {data.Length} values for shape {shape} ({shape.Length} elements)");
+        var t = Empty(backend, shape);
+        backend.Upload(data, t.Buffer, t.Offset);
+        return t;
+    }
+
+    /// <summary>A trainable leaf that no scope owns (it lives until disposed).</summary>
+    public static Tensor Parameter(IBackend backend, ReadOnlySpan<float> data, Shape shape, string? name = null)
+    {
+        using var _ = TensorScope.Untracked();
+        var t = FromArray(backend, data, shape);
+        t.RequiresGrad = true;
+        t.Name = name;
+        return t;
+    }
+
+    /// <summary>A view sharing this tensor's storage (no copy).</summary>
+    internal Tensor View(long offset, Shape shape)
+    {
+        ThrowIfDisposed();
+        Storage.AddRef();
+        return new Tensor(Storage, Offset + offset, shape);
+    }
+
+    // ---- host access ----
+    public float[] ToArray()
+    {
+        ThrowIfDisposed();
+        var data = new float[Length];
+        Backend.Download(Buffer, Offset, data);
+        return data;
+    }
+
+    public float Item()
+    {
+        if (Length != 1) throw new InvalidOperationException($"Item: tensor of shape {Shape} has {Length} elements, not 1");
+        return ToArray()[0];
+    }
+
+    public void CopyFrom(ReadOnlySpan<float> data)
+    {
+        ThrowIfDisposed();
+        if (data.Length != Length) throw new ArgumentException($"CopyFrom: {data.Length} values for shape {Shape}");
+        Backend.Upload(data, Buffer, Offset);
+    }
+
+    /// <summary>Drops the accumulated gradient (returns its memory to the pool).</summary>
+    public void ZeroGrad()
+    {
+        Grad?.Dispose();
+        Grad = null;
+    }
+
+    internal void SetGrad(Tensor grad) => Grad = grad;
+
+    internal void ThrowIfDisposed()
+    {
+        if (disposed || Storage.IsReleased)
+            throw new ObjectDisposedException(Name ?? $"Tensor{Shape}", "the tensor was disposed (did its scope end?)");
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        Interlocked.Decrement(ref live);
+        Storage.Release();
+    }
+
+    public override string ToString() => $"Tensor{Shape}{(Name is null ? "" : " " + Name)} on {Backend.Name}";
+}
