@@ -1,0 +1,264 @@
+using System.Numerics.Tensors;
+using DenseDino.Numerics;
+
+namespace DenseDino.Backends.Cpu;
+
+/// <summary>Fused ops over the rows of [rows, dim] tensors, parallel across rows.</summary>
+public sealed unsafe partial class CpuBackend
+{
+    private static int Dim(Tensor t) => t.Rank == 0 ? 1 : t.Shape[^1];
+
+    public void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd)
+    {
+        int d = Dim(x);
+        long rows = d == 0 ? 0 : x.Length / d;
+        float* px = Ptr(x), pg = Ptr(gamma), pb = Ptr(beta), py = Ptr(y), pm = Ptr(mean), pr = Ptr(rstd);
+        CpuParallelRows(rows, d * 4, r =>
+        {
+            var row = new ReadOnlySpan<float>(px + r * d, d);
+            var outRow = new Span<float>(py + r * d, d);
+            float mu = TensorPrimitives.Sum(row) / d;
+            // Two passes (mean, then squared deviations) avoid E[x²]−E[x]² cancellation.
+            TensorPrimitives.Subtract(row, mu, outRow);
+            float var = TensorPrimitives.SumOfSquares(outRow) / d;
+            float rs = 1f / MathF.Sqrt(var + eps);
+            pm[r] = mu;
+            pr[r] = rs;
+            TensorPrimitives.Multiply(outRow, rs, outRow);
+            TensorPrimitives.FusedMultiplyAdd(outRow, new ReadOnlySpan<float>(pg, d), new ReadOnlySpan<float>(pb, d), outRow);
+        });
+    }
+
+    public void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta)
+    {
+        int d = Dim(x);
+        long rows = d == 0 ? 0 : x.Length / d;
+        float* px = Ptr(x), pg = Ptr(gamma), pm = Ptr(mean), pr = Ptr(rstd), pdy = Ptr(dy), pdx = Ptr(dx);
+        int chunks = (int)Math.Clamp(rows * d / ParallelGrain, 1, Math.Min(Threads, Math.Max(rows, 1)));
+        // Each chunk sums its own dgamma/dbeta partials; they are added serially at the end.
+        var partialG = new float[chunks * d];
+        var partialB = new float[chunks * d];
+        Kernels.CpuParallel.For(chunks, chunks, long.MaxValue / chunks, c =>
+        {
+            long start = rows * c / chunks, end = rows * (c + 1) / chunks;
+            var xhat = new float[d];
+            var dxhat = new float[d];
+            var pgSpan = new ReadOnlySpan<float>(pg, d);
+            var accG = partialG.AsSpan(c * d, d);
+            var accB = partialB.AsSpan(c * d, d);
+            for (long r = start; r < end; r++)
+            {
+                var row = new ReadOnlySpan<float>(px + r * d, d);
+                var g = new ReadOnlySpan<float>(pdy + r * d, d);
+                TensorPrimitives.Subtract(row, pm[r], xhat);
+                TensorPrimitives.Multiply(xhat, pr[r], xhat);
+                TensorPrimitives.FusedMultiplyAdd(g, xhat, accG, accG);
+                TensorPrimitives.Add(accB, g, accB);
+                TensorPrimitives.Multiply(g, pgSpan, dxhat);
+                float meanD = TensorPrimitives.Sum(dxhat) / d;
+                float meanDX = TensorPrimitives.Dot(dxhat, xhat) / d;
+                // dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat·xhat))
+                var outRow = new Span<float>(pdx + r * d, d);
+                TensorPrimitives.Multiply(xhat, -meanDX, outRow);
+                TensorPrimitives.Add(outRow, dxhat, outRow);
+                TensorPrimitives.Subtract(outRow, meanD, outRow);
+                TensorPrimitives.Multiply(outRow, pr[r], outRow);
+            }
+        });
+        var dG = Span(dgamma);
+        var dB = Span(dbeta);
+        for (int c = 0; c < chunks; c++)
+        {
+            TensorPrimitives.Add(dG, partialG.AsSpan(c * d, d), dG);
+            TensorPrimitives.Add(dB, partialB.AsSpan(c * d, d), dB);
+        }
+    }
+
+    public void Softmax(Tensor x, bool log, Tensor y)
+    {
+        int d = Dim(x);
+        long rows = d == 0 ? 0 : x.Length / d;
+        float* px = Ptr(x), py = Ptr(y);
+        CpuParallelRows(rows, d * 4, r => SoftmaxRow(new ReadOnlySpan<float>(px + r * d, d), new Span<float>(py + r * d, d), log));
+    }
+
+    /// <summary>Max-subtracted (log-)softmax of one row; returns the row's log-sum-exp.</summary>
+    internal static float SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
+    {
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, y);
+        if (log)
+        {
+            // y = x − max − log Σ exp(x − max); exp goes through y's storage and back.
+            float lse = LogSumExpShifted(y);
+            TensorPrimitives.Subtract(y, lse, y);
+            return max + lse;
+        }
+        TensorPrimitives.Exp(y, y);
+        float sum = TensorPrimitives.Sum(y);
+        TensorPrimitives.Divide(y, sum, y);
+        return max + MathF.Log(sum);
+    }
+
+    /// <summary>log Σ exp(v) for v ≤ 0 without a scratch buffer (chunked on the stack).</summary>
+    private static float LogSumExpShifted(ReadOnlySpan<float> v)
+    {
+        Span<float> tmp = stackalloc float[256];
+        double sum = 0;
+        for (int i = 0; i < v.Length; i += tmp.Length)
+        {
+            int n = Math.Min(tmp.Length, v.Length - i);
+            TensorPrimitives.Exp(v.Slice(i, n), tmp[..n]);
+            sum += TensorPrimitives.Sum(tmp[..n]);
+        }
+        return (float)Math.Log(sum);
+    }
+
+    public void SoftmaxBackward(Tensor y, Tensor dy, bool log, Tensor dx)
+    {
+        int d = Dim(y);
+        long rows = d == 0 ? 0 : y.Length / d;
+        float* py = Ptr(y), pg = Ptr(dy), pd = Ptr(dx);
+        CpuParallelRows(rows, d * 4, r =>
+        {
+            var yr = new ReadOnlySpan<float>(py + r * d, d);
+            var g = new ReadOnlySpan<float>(pg + r * d, d);
+            var o = new Span<float>(pd + r * d, d);
+            if (log)
+            {
+                // dx = dy − softmax · Σdy, softmax = exp(y)
+                float s = TensorPrimitives.Sum(g);
+                TensorPrimitives.Exp(yr, o);
+                TensorPrimitives.MultiplyAdd(o, -s, g, o);
+            }
+            else
+            {
+                // dx = y · (dy − Σ dy·y)
+                float s = TensorPrimitives.Dot(g, yr);
+                TensorPrimitives.Subtract(g, s, o);
+                TensorPrimitives.Multiply(o, yr, o);
+            }
+        });
+    }
+
+    public void L2Normalize(Tensor x, float eps, Tensor y, Tensor norm)
+    {
+        int d = Dim(x);
+        long rows = d == 0 ? 0 : x.Length / d;
+        float* px = Ptr(x), py = Ptr(y), pn = Ptr(norm);
+        CpuParallelRows(rows, d * 2, r =>
+        {
+            var row = new ReadOnlySpan<float>(px + r * d, d);
+            float nrm = TensorPrimitives.Norm(row);
+            pn[r] = nrm;
+            TensorPrimitives.Divide(row, MathF.Max(nrm, eps), new Span<float>(py + r * d, d));
+        });
+    }
+
+    public void L2NormalizeBackward(Tensor x, Tensor norm, Tensor dy, float eps, Tensor dx)
+    {
+        int d = Dim(x);
+        long rows = d == 0 ? 0 : x.Length / d;
+        float* px = Ptr(x), pn = Ptr(norm), pg = Ptr(dy), pd = Ptr(dx);
+        CpuParallelRows(rows, d * 3, r =>
+        {
+            var row = new ReadOnlySpan<float>(px + r * d, d);
+            var g = new ReadOnlySpan<float>(pg + r * d, d);
+            var o = new Span<float>(pd + r * d, d);
+            float nrm = pn[r];
+            if (nrm <= eps)
+            {
+                TensorPrimitives.Divide(g, eps, o); // the clamp is active: y = x / eps
+                return;
+            }
+            // dx = (dy − x̂ (dy·x̂)) / ‖x‖ with x̂ = x/‖x‖
+            float dot = TensorPrimitives.Dot(g, row) / (nrm * nrm);
+            TensorPrimitives.MultiplyAdd(row, -dot, g, o);
+            TensorPrimitives.Divide(o, nrm, o);
+        });
+    }
+
+    public void WeightNorm(Tensor g, Tensor v, Tensor w, Tensor norm)
+    {
+        int d = Dim(v);
+        long rows = v.Shape[0];
+        float* pg = Ptr(g), pv = Ptr(v), pw = Ptr(w), pn = Ptr(norm);
+        CpuParallelRows(rows, d * 2, r =>
+        {
+            var row = new ReadOnlySpan<float>(pv + r * d, d);
+            float nrm = TensorPrimitives.Norm(row);
+            pn[r] = nrm;
+            TensorPrimitives.Multiply(row, pg[r] / nrm, new Span<float>(pw + r * d, d));
+        });
+    }
+
+    public void WeightNormBackward(Tensor g, Tensor v, Tensor norm, Tensor dw, Tensor dg, Tensor dv)
+    {
+        int d = Dim(v);
+        long rows = v.Shape[0];
+        float* pg = Ptr(g), pv = Ptr(v), pn = Ptr(norm), pdw = Ptr(dw), pdg = Ptr(dg), pdv = Ptr(dv);
+        CpuParallelRows(rows, d * 3, r =>
+        {
+            var row = new ReadOnlySpan<float>(pv + r * d, d);
+            var gw = new ReadOnlySpan<float>(pdw + r * d, d);
+            float nrm = pn[r];
+            float s = TensorPrimitives.Dot(gw, row);
+            pdg[r] = s / nrm;
+            // dv = g/‖v‖ · dw − g·s/‖v‖³ · v
+            var o = new Span<float>(pdv + r * d, d);
+            TensorPrimitives.Multiply(gw, pg[r] / nrm, o);
+            TensorPrimitives.MultiplyAdd(row, -pg[r] * s / (nrm * nrm * nrm), o, o);
+        });
+    }
+
+    public void SoftCrossEntropy(Tensor targets, Tensor logits, Tensor loss, Tensor logSumExp)
+    {
+        int k = Dim(logits);
+        long rows = loss.Length;
+        float* pt = Ptr(targets), ps = Ptr(logits), pl = Ptr(loss), pz = Ptr(logSumExp);
+        CpuParallelRows(rows, k * 4, r =>
+        {
+            var s = new ReadOnlySpan<float>(ps + r * k, k);
+            var t = new ReadOnlySpan<float>(pt + r * k, k);
+            float lse = k == 0 ? float.NegativeInfinity : LogSumExp(s);
+            pz[r] = lse;
+            // −Σ t (s − lse) = lse·Σt − Σ t·s
+            pl[r] = k == 0 ? 0f : lse * TensorPrimitives.Sum(t) - TensorPrimitives.Dot(t, s);
+        });
+    }
+
+    private static float LogSumExp(ReadOnlySpan<float> s)
+    {
+        float max = TensorPrimitives.Max(s);
+        Span<float> tmp = stackalloc float[256];
+        double sum = 0;
+        for (int i = 0; i < s.Length; i += tmp.Length)
+        {
+            int n = Math.Min(tmp.Length, s.Length - i);
+            TensorPrimitives.Subtract(s.Slice(i, n), max, tmp[..n]);
+            TensorPrimitives.Exp(tmp[..n], tmp[..n]);
+            sum += TensorPrimitives.Sum(tmp[..n]);
+        }
+        return max + (float)Math.Log(sum);
+    }
+
+    public void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits)
+    {
+        int k = Dim(logits);
+        long rows = dloss.Length;
+        float* pt = Ptr(targets), ps = Ptr(logits), pz = Ptr(logSumExp), pg = Ptr(dloss), pd = Ptr(dlogits);
+        CpuParallelRows(rows, k * 4, r =>
+        {
+            var s = new ReadOnlySpan<float>(ps + r * k, k);
+            var t = new ReadOnlySpan<float>(pt + r * k, k);
+            var o = new Span<float>(pd + r * k, k);
+            float st = TensorPrimitives.Sum(t), g = pg[r];
+            // ds = g · (softmax(s)·Σt − t), softmax recomputed from the saved log-sum-exp
+            TensorPrimitives.Subtract(s, pz[r], o);
+            TensorPrimitives.Exp(o, o);
+            TensorPrimitives.Multiply(o, st, o);
+            TensorPrimitives.Subtract(o, t, o);
+            TensorPrimitives.Multiply(o, g, o);
+        });
+    }
+}
