@@ -59,7 +59,7 @@ internal static class BicubicGridSample
         d3 = -((3 * A * x3 - 10 * A) * x3 + 8 * A);
     }
 
-    /// <summary>Floors <paramref name="v"/> to an int, saturating far outside [-8, size + 8] (all taps are out there anyway).</summary>
+    /// <summary>An already floored <paramref name="f"/> as an int, saturated to [-8, size + 8] (beyond that all taps are outside anyway).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int FloorClamped(double f, int size) => f < -8 ? -8 : f > size + 8 ? size + 8 : (int)f;
 

@@ -63,24 +63,31 @@ internal static class BicubicInterpolate
             float* pIn = pInF, pOut = pOutF;
             int plane = h * w;
             // Threads split the N * C * Ho output rows; each output element has one writer.
-            CpuParallel.For(n * c * ho, threads, (long)wo * 40, r =>
+            // Separable: the four source rows are first blended with the y weights into a float64
+            // row (W values), then the x taps read that row.
+            CpuParallel.ForRange(n * c * ho, threads, (long)wo * 16 + w * 8, (start, end) =>
             {
-                int pl = r / ho, oy = r % ho;
-                float* src = pIn + (long)pl * plane;
-                float* dst = pOut + (long)r * wo;
-                float* r0 = src + iy[4 * oy] * w, r1 = src + iy[4 * oy + 1] * w;
-                float* r2 = src + iy[4 * oy + 2] * w, r3 = src + iy[4 * oy + 3] * w;
-                double v0 = wy[4 * oy], v1 = wy[4 * oy + 1], v2 = wy[4 * oy + 2], v3 = wy[4 * oy + 3];
-                for (int ox = 0; ox < wo; ox++)
+                double[] tmp = ArrayPool<double>.Shared.Rent(w);
+                try
                 {
-                    double s = 0;
-                    for (int k = 0; k < 4; k++)
+                    for (int r = start; r < end; r++)
                     {
-                        int x = ix[4 * ox + k];
-                        s += wx[4 * ox + k] * (v0 * r0[x] + v1 * r1[x] + v2 * r2[x] + v3 * r3[x]);
+                        int pl = r / ho, oy = r % ho;
+                        float* src = pIn + (long)pl * plane;
+                        float* dst = pOut + (long)r * wo;
+                        float* r0 = src + iy[4 * oy] * w, r1 = src + iy[4 * oy + 1] * w;
+                        float* r2 = src + iy[4 * oy + 2] * w, r3 = src + iy[4 * oy + 3] * w;
+                        double v0 = wy[4 * oy], v1 = wy[4 * oy + 1], v2 = wy[4 * oy + 2], v3 = wy[4 * oy + 3];
+                        for (int x = 0; x < w; x++) tmp[x] = v0 * r0[x] + v1 * r1[x] + v2 * r2[x] + v3 * r3[x];
+                        for (int ox = 0; ox < wo; ox++)
+                        {
+                            int b = 4 * ox;
+                            dst[ox] = (float)(wx[b] * tmp[ix[b]] + wx[b + 1] * tmp[ix[b + 1]]
+                                            + wx[b + 2] * tmp[ix[b + 2]] + wx[b + 3] * tmp[ix[b + 3]]);
+                        }
                     }
-                    dst[ox] = (float)s;
                 }
+                finally { ArrayPool<double>.Shared.Return(tmp); }
             });
         }
     }
@@ -112,6 +119,7 @@ internal static class BicubicInterpolate
             CpuParallel.ForRange(n * c, threads, (long)oPlane * 40 + plane, (start, end) =>
             {
                 double[] acc = ArrayPool<double>.Shared.Rent(plane);
+                double[] tmp = ArrayPool<double>.Shared.Rent(w);
                 try
                 {
                     for (int pl = start; pl < end; pl++)
@@ -120,22 +128,35 @@ internal static class BicubicInterpolate
                         float* go = pDOut + (long)pl * oPlane;
                         for (int oy = 0; oy < ho; oy++)
                         {
+                            // Separable: scatter the output row through the x taps into a W-wide row,
+                            // then add that row into the four (clamped) source rows with the y weights.
+                            Array.Clear(tmp, 0, w);
+                            float* gr = go + (long)oy * wo;
+                            for (int ox = 0; ox < wo; ox++)
+                            {
+                                double g = gr[ox];
+                                int b = 4 * ox;
+                                tmp[ix[b]] += g * wx[b];
+                                tmp[ix[b + 1]] += g * wx[b + 1];
+                                tmp[ix[b + 2]] += g * wx[b + 2];
+                                tmp[ix[b + 3]] += g * wx[b + 3];
+                            }
                             for (int j = 0; j < 4; j++)
                             {
                                 double vy = wy[4 * oy + j];
                                 int rowOff = iy[4 * oy + j] * w;
-                                for (int ox = 0; ox < wo; ox++)
-                                {
-                                    double g = go[oy * wo + ox] * vy;
-                                    for (int k = 0; k < 4; k++) acc[rowOff + ix[4 * ox + k]] += g * wx[4 * ox + k];
-                                }
+                                for (int x = 0; x < w; x++) acc[rowOff + x] += vy * tmp[x];
                             }
                         }
                         float* dst = pDIn + (long)pl * plane;
                         for (int i = 0; i < plane; i++) dst[i] = (float)acc[i];
                     }
                 }
-                finally { ArrayPool<double>.Shared.Return(acc); }
+                finally
+                {
+                    ArrayPool<double>.Shared.Return(tmp);
+                    ArrayPool<double>.Shared.Return(acc);
+                }
             });
         }
     }
