@@ -49,6 +49,9 @@ public sealed class VisionTransformer : Module
     public IReadOnlyList<Block> Blocks { get; }
     public LayerNormModule Norm { get; }
 
+    /// <summary>Runs the default mode through the generic full-mask path (tests compare the two paths).</summary>
+    internal bool UseFullMask { get; set; }
+
     /// <summary>
     /// images [B, C, H, W]; points [B, Ho, Wo, 2] (or [B, R, 2]) holding (x, y) in [-1, 1], giving
     /// R = Ho·Wo reference tokens in row-major order, or null. dropPathSeed null disables drop path.
@@ -66,7 +69,7 @@ public sealed class VisionTransformer : Module
 
         Tensor mainOut;
         Tensor? refOut = null;
-        if (mode == MaskMode.All2PosPos2ClsEye)
+        if (mode == MaskMode.All2PosPos2ClsEye && !UseFullMask)
         {
             // CLS and patches never see REF tokens: run them as a plain ViT and let the REF
             // tokens cross-attend (patches + self) beside them; no (1+R+N)² mask is built.
