@@ -32,14 +32,12 @@ public sealed class DinoHead : Module
             layers.Add(AddModule($"mlp.{index}", new Linear(backend, hiddenDim, bottleneckDim, rng)));
         }
         OutDim = outDim;
-        WeightG = AddParameter("last_layer.weight_g", Init.Constant(outDim, 1f), [outDim, 1], trainable: !normLastLayer);
-        WeightV = AddParameter("last_layer.weight_v", Init.Uniform(rng, outDim * bottleneckDim, 1.0 / Math.Sqrt(bottleneckDim)), [outDim, bottleneckDim]);
+        LastLayer = AddModule("last_layer", new WeightNormLinear(backend, bottleneckDim, outDim, rng, trainableG: !normLastLayer));
     }
 
     public int OutDim { get; }
     public IReadOnlyList<Linear> Layers => layers;
-    public Tensor WeightG { get; }   // [K, 1]
-    public Tensor WeightV { get; }   // [K, bottleneck]
+    public WeightNormLinear LastLayer { get; }
 
     /// <summary>x [..., D] → logits [..., K].</summary>
     public Tensor Forward(Tensor x)
@@ -49,8 +47,6 @@ public sealed class DinoHead : Module
             x = layers[i].Forward(x);
             if (i < layers.Count - 1) x = Ops.Gelu(x);
         }
-        x = Ops.L2Normalize(x);                                                   // [..., bottleneck]
-        var w = Ops.WeightNorm(Ops.Reshape(WeightG, OutDim), WeightV);            // [K, bottleneck]
-        return Ops.Linear(x, w);
+        return LastLayer.Forward(Ops.L2Normalize(x));                             // [..., K]
     }
 }
