@@ -1,0 +1,19 @@
+using DenseDino.Numerics;
+
+namespace DenseDino.Nn;
+
+/// <summary>The block MLP: fc1 → GELU (erf) → fc2 (dropout 0, as the official ViTs).</summary>
+public sealed class Mlp : Module
+{
+    public Mlp(IBackend backend, int dim, int hidden, Random rng) : base(backend)
+    {
+        Fc1 = AddModule("fc1", new Linear(backend, dim, hidden, rng));
+        Fc2 = AddModule("fc2", new Linear(backend, hidden, dim, rng));
+    }
+
+    public Linear Fc1 { get; }
+    public Linear Fc2 { get; }
+
+    /// <summary>x [..., D] → [..., D].</summary>
+    public Tensor Forward(Tensor x) => Fc2.Forward(Ops.Gelu(Fc1.Forward(x)));
+}
