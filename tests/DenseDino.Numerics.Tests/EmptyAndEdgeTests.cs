@@ -71,6 +71,9 @@ public sealed class EmptyAndEdgeTests : IDisposable
         Assert.Equal(new float[5], s0.ToArray());
         Ops.Sum(Ops.Mul(s0, 3f)).Backward();
         Assert.Equal(new Shape(0, 5), x.Grad!.Shape);
+        // The mean over an empty axis is 0/0 = NaN (as torch), whatever the layout (inner = 1 or > 1).
+        Assert.All(Ops.Mean(x, 0).ToArray(), v => Assert.True(float.IsNaN(v)));
+        Assert.All(Ops.Mean(Ops.Reshape(x, 5, 0), 1).ToArray(), v => Assert.True(float.IsNaN(v)));
         // Max over an empty axis has no answer.
         var e = Assert.Throws<ArgumentException>(() => Ops.Max(x, 0));
         Assert.Contains("[0, 5]", e.Message);
@@ -153,6 +156,24 @@ public sealed class EmptyAndEdgeTests : IDisposable
         Ops.Sum(y).Backward();
         Assert.Equal(new float[6], g.Grad!.ToArray());
         Assert.Equal(new float[6], bt.Grad!.ToArray());
+    }
+
+    [Fact]
+    public void MovementOpsOnEmpty()
+    {
+        var x = Param([3, 0, 2], "x");
+        var y = Param([3, 4, 2], "y");
+        using var scope = TensorScope.Begin();
+        Assert.Equal(new Shape(2, 3, 0), Ops.Permute(x, 2, 0, 1).Shape);
+        Assert.Equal(new Shape(0, 3), Ops.Reshape(x, -1, 3).Shape);
+        var picked = Ops.IndexSelect(y, 1, []);
+        Assert.Equal(new Shape(3, 0, 2), picked.Shape);
+        var both = Ops.Concat(1, x, picked, x);
+        Assert.Equal(new Shape(3, 0, 2), both.Shape);
+        var loss = Ops.Add(Ops.Sum(Ops.Concat(1, both, y)), Ops.Sum(Ops.Transpose(x, 0, 1)));
+        loss.Backward();
+        Assert.Equal(new Shape(3, 0, 2), x.Grad!.Shape);
+        Assert.Equal(Enumerable.Repeat(1f, 24), y.Grad!.ToArray());
     }
 
     [Fact]
