@@ -6,7 +6,8 @@ internal static class Check
     public static void Alive(string op, string arg, Tensor? t)
     {
         if (t is null) throw new ArgumentNullException(arg, $"{op}: {arg} is null");
-        if (t.IsDisposed || t.Storage.IsReleased) throw new ObjectDisposedException(arg, $"{op}: {arg} {t.Shape} was disposed");
+        if (t.IsDisposed || t.Storage.IsReleased)
+            throw new ObjectDisposedException(arg, $"{op}: {arg} {t.Shape}{(t.Name is null ? "" : $" '{t.Name}'")} was disposed");
     }
 
     public static void SameBackend(string op, Tensor a, Tensor b, string nameA = "a", string nameB = "b")

@@ -74,6 +74,7 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Runs body(row) for rows of a given width, chunked across threads.</summary>
     private void CpuParallelRows(long rows, int width, Action<long> body)
     {
+        if (rows <= 0) return; // empty tensors: nothing to do (and Math.Clamp would throw on max 0 < min 1)
         int chunks = (int)Math.Clamp(rows * (long)width / ParallelGrain, 1, Math.Min(Threads, rows));
         if (chunks <= 1)
         {

@@ -22,7 +22,7 @@ public sealed unsafe partial class CpuBackend
                     py[o] = row[at];
                     if (pi != null) pi[o] = at;
                 }
-                else py[o] = n == 0 ? 0f : TensorPrimitives.Sum(row) * scale;
+                else py[o] = n == 0 ? (op == ReduceOp.Mean ? float.NaN : 0f) : TensorPrimitives.Sum(row) * scale; // empty mean = 0/0, as torch and the inner > 1 path
             });
             return;
         }

@@ -45,6 +45,8 @@ public static partial class Ops
         if (patch <= 0 || h % patch != 0 || w % patch != 0)
             throw new ArgumentException($"PatchEmbed: x {x.Shape} is not divisible into {patch}x{patch} patches");
         Check.ShapeEquals("PatchEmbed", "weight", weight, [d, c, patch, patch]);
+        Check.SameBackend("PatchEmbed", x, bias, "x", "bias");
+        Check.ShapeEquals("PatchEmbed", "bias", bias, [d]);
         int gh = h / patch, gw = w / patch;
         var split = Reshape(x, b, c, gh, patch, gw, patch);           // [B, C, gh, P, gw, P]
         var patches = Permute(split, 0, 2, 4, 1, 3, 5);               // [B, gh, gw, C, P, P]
