@@ -63,6 +63,8 @@ public sealed class DataLoader<T> : IDisposable where T : class
         {
             while (next < BatchCount || pending.Count > 0)
             {
+                // A batch may already be finished; cancellation still ends the epoch before it is handed out.
+                cancellationToken.ThrowIfCancellationRequested();
                 while (pending.Count < Prefetch && next < BatchCount)
                 {
                     int start = next * BatchSize;

@@ -42,7 +42,7 @@ public static class ImageDecoder
             throw new InvalidDataException($"{name}: unreadable image header ({e.Message})", e);
         }
         if (info is null)
-            throw new InvalidDataException($"{name}: not a JPEG, PNG or BMP image (unrecognised header)");
+            throw new InvalidDataException($"{name}: unrecognised or invalid header (not a JPEG, PNG or BMP, or over stb_image's size limit)");
         int w = info.Value.Width, h = info.Value.Height;
         // Checked before decoding so a forged header cannot make us allocate gigabytes.
         if (w <= 0 || h <= 0 || w > MaxSide || h > MaxSide || (long)w * h > MaxPixels)
