@@ -2,7 +2,11 @@ using StbImageSharp;
 
 namespace DenseDino.Data;
 
-/// <summary>Decodes JPEG / PNG / BMP files to 8-bit RGB (greyscale expanded, alpha dropped, like PIL's convert("RGB")).</summary>
+/// <summary>
+/// Decodes JPEG / PNG / BMP files to 8-bit RGB (greyscale expanded, alpha dropped, like PIL's convert("RGB")).
+/// Safe to call from several threads: StbImageSharp's mutable statics are only load flags we never set,
+/// an allocation counter and the last failure message (which may then name another thread's failure).
+/// </summary>
 public static class ImageDecoder
 {
     /// <summary>Largest accepted side; larger headers are treated as corrupt rather than allocated.</summary>
