@@ -4,7 +4,7 @@ namespace DenseDino.Data;
 /// DINO's GaussianBlur: with probability p, Pillow's ImageFilter.GaussianBlur(radius = sigma),
 /// sigma uniform in [MinSigma, MaxSigma]. Pillow approximates the Gaussian by three passes of an
 /// "extended" box blur (Gwosdek et al. 2011) per axis, edges clamped, each pass rounded to 8 bits;
-/// this follows that algorithm (float weights instead of Pillow's 24-bit fixed point).
+/// this follows that algorithm, fixed-point weights included.
 /// </summary>
 public sealed class GaussianBlur(double probability, double minSigma = 0.1, double maxSigma = 2.0)
 {
@@ -23,7 +23,7 @@ public sealed class GaussianBlur(double probability, double minSigma = 0.1, doub
 
     public static RgbImage Blur(RgbImage image, double sigma)
     {
-        double radius = BoxRadius(sigma, Passes);
+        float radius = BoxRadius(sigma, Passes);
         int w = image.Width, h = image.Height;
         byte[] a = (byte[])image.Pixels.Clone();
         byte[] b = new byte[a.Length];
@@ -60,32 +60,35 @@ public sealed class GaussianBlur(double probability, double minSigma = 0.1, doub
         return new RgbImage(w, h, a);
     }
 
-    /// <summary>Pillow's _gaussian_blur_radius: the fractional box radius whose n-pass blur has variance sigma^2.</summary>
-    internal static double BoxRadius(double sigma, int passes)
+    /// <summary>Pillow's _gaussian_blur_radius: the fractional box radius whose n-pass blur has variance sigma^2 (float arithmetic, as in C).</summary>
+    internal static float BoxRadius(double sigma, int passes)
     {
-        double sigma2 = sigma * sigma / passes;
-        double boxLength = Math.Sqrt(12.0 * sigma2 + 1.0);
-        double l = Math.Floor((boxLength - 1.0) / 2.0);
-        double a = (2 * l + 1) * (l * (l + 1) - 3 * sigma2);
+        float r = (float)sigma; // Pillow's binding parses the radius as a C float
+        float sigma2 = r * r / passes;
+        float boxLength = (float)Math.Sqrt(12.0 * sigma2 + 1.0);
+        float l = (float)Math.Floor((boxLength - 1.0) / 2.0);
+        float a = (2 * l + 1) * (l * (l + 1) - 3 * sigma2);
         a /= 6 * (sigma2 - (l + 1) * (l + 1));
         return l + a;
     }
 
-    // One box pass over n RGB pixels: full weight inside the integer radius, fractional weight on the two next pixels.
-    private static void BoxLine(byte[] src, byte[] dst, int n, double radius)
+    // One box pass over n RGB pixels in Pillow's 24-bit fixed point: weight ww inside the integer
+    // radius, fw on the two next pixels, edges clamped, rounded to 8 bits.
+    private static void BoxLine(byte[] src, byte[] dst, int n, float radius)
     {
         int r = (int)radius;
-        double ww = 1.0 / (radius * 2 + 1);
-        double fw = (1.0 - (r * 2 + 1) * ww) / 2;
+        uint ww = (uint)((1 << 24) / (radius * 2 + 1));
+        uint fw = ((1u << 24) - (uint)(r * 2 + 1) * ww) / 2;
+        int last = n - 1;
         for (int x = 0; x < n; x++)
         {
             for (int c = 0; c < 3; c++)
             {
-                double acc = 0;
-                for (int k = -r; k <= r; k++) acc += src[Math.Clamp(x + k, 0, n - 1) * 3 + c];
-                acc *= ww;
-                acc += fw * (src[Math.Clamp(x - r - 1, 0, n - 1) * 3 + c] + src[Math.Clamp(x + r + 1, 0, n - 1) * 3 + c]);
-                dst[x * 3 + c] = BicubicResampler.Clip8(acc);
+                uint acc = 0;
+                for (int k = -r; k <= r; k++) acc += src[Math.Clamp(x + k, 0, last) * 3 + c];
+                uint far = (uint)src[Math.Clamp(x - r - 1, 0, last) * 3 + c] + src[Math.Clamp(x + r + 1, 0, last) * 3 + c];
+                uint bulk = acc * ww + far * fw;
+                dst[x * 3 + c] = (byte)((bulk + (1u << 23)) >> 24);
             }
         }
     }

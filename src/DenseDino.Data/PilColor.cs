@@ -84,7 +84,9 @@ public static class PilColor
         return new RgbImage(image.Width, image.Height, dst);
     }
 
-    /// <summary>Pillow's rgb2hsv (Convert.c): all three channels scaled to 0..255.</summary>
+    // Pillow's C mixes float variables with double literals; the casts below reproduce where it rounds to float.
+
+    /// <summary>Pillow's rgb2hsv_row (Convert.c): all three channels scaled to 0..255.</summary>
     internal static (byte H, byte S, byte V) RgbToHsv(byte r, byte g, byte b)
     {
         byte maxc = Math.Max(r, Math.Max(g, b));
@@ -93,7 +95,7 @@ public static class PilColor
         float cr = maxc - minc;
         float s = cr / maxc;
         float rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
-        float h = r == maxc ? bc - gc : g == maxc ? 2.0f + rc - bc : 4.0f + gc - rc;
+        float h = r == maxc ? bc - gc : g == maxc ? (float)(2.0 + rc - bc) : (float)(4.0 + gc - rc);
         h = (float)((h / 6.0 + 1.0) % 1.0);
         return (Clip8Truncate(h * 255.0), Clip8Truncate(s * 255.0), maxc);
     }
@@ -102,29 +104,27 @@ public static class PilColor
     internal static (byte R, byte G, byte B) HsvToRgb(byte hIn, byte sIn, byte vIn)
     {
         if (sIn == 0) return (vIn, vIn, vIn);
-        float h = hIn * 6.0f / 255.0f;
-        float s = sIn / 255.0f;
-        int i = (int)Math.Floor(h);
-        float f = h - i;
-        float v = vIn;
-        byte p = Clip8Round(v * (1.0f - s));
-        byte q = Clip8Round(v * (1.0f - s * f));
-        byte t = Clip8Round(v * (1.0f - s * (1.0f - f)));
-        byte vb = vIn;
+        int i = (int)Math.Floor((float)hIn * 6.0 / 255.0);
+        float f = (float)((float)hIn * 6.0 / 255.0 - i);
+        float fs = (float)(sIn / 255.0);
+        byte p = Clip8Round(vIn * (1.0 - fs));
+        byte q = Clip8Round(vIn * (1.0 - fs * f));
+        byte t = Clip8Round(vIn * (1.0 - fs * (1.0 - f)));
+        byte v = vIn;
         return (i % 6) switch
         {
-            0 => (vb, t, p),
-            1 => (q, vb, p),
-            2 => (p, vb, t),
-            3 => (p, q, vb),
-            4 => (t, p, vb),
-            _ => (vb, p, q),
+            0 => (v, t, p),
+            1 => (q, v, p),
+            2 => (p, v, t),
+            3 => (p, q, v),
+            4 => (t, p, v),
+            _ => (v, p, q),
         };
     }
 
     private static byte Clip8Truncate(double v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)v;
 
-    private static byte Clip8Round(float v)
+    private static byte Clip8Round(double v)
     {
         double r = Math.Round(v, MidpointRounding.AwayFromZero);
         return r <= 0 ? (byte)0 : r >= 255 ? (byte)255 : (byte)r;
