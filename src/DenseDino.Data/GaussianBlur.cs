@@ -27,37 +27,38 @@ public sealed class GaussianBlur(double probability, double minSigma = 0.1, doub
         int w = image.Width, h = image.Height;
         byte[] a = (byte[])image.Pixels.Clone();
         byte[] b = new byte[a.Length];
-        var lineIn = new byte[Math.Max(w, h) * 3];
-        var lineOut = new byte[Math.Max(w, h) * 3];
+        // Like Pillow: all horizontal passes, then transpose so the vertical passes are row passes too.
         for (int pass = 0; pass < Passes; pass++)
         {
-            for (int y = 0; y < h; y++)
-            {
-                Array.Copy(a, y * w * 3, lineIn, 0, w * 3);
-                BoxLine(lineIn, lineOut, w, radius);
-                Array.Copy(lineOut, 0, b, y * w * 3, w * 3);
-            }
+            BoxRows(a, b, w, h, radius);
             (a, b) = (b, a);
         }
+        Transpose(a, b, w, h);
+        (a, b) = (b, a);
         for (int pass = 0; pass < Passes; pass++)
         {
+            BoxRows(a, b, h, w, radius);
+            (a, b) = (b, a);
+        }
+        Transpose(a, b, h, w);
+        return new RgbImage(w, h, b);
+    }
+
+    private static void BoxRows(byte[] src, byte[] dst, int w, int h, float radius)
+    {
+        for (int y = 0; y < h; y++)
+            BoxLine(src.AsSpan(y * w * 3, w * 3), dst.AsSpan(y * w * 3, w * 3), w, radius);
+    }
+
+    // [h, w, 3] -> [w, h, 3]
+    private static void Transpose(byte[] src, byte[] dst, int w, int h)
+    {
+        for (int y = 0; y < h; y++)
             for (int x = 0; x < w; x++)
             {
-                for (int y = 0; y < h; y++)
-                {
-                    int s = (y * w + x) * 3;
-                    lineIn[y * 3] = a[s]; lineIn[y * 3 + 1] = a[s + 1]; lineIn[y * 3 + 2] = a[s + 2];
-                }
-                BoxLine(lineIn, lineOut, h, radius);
-                for (int y = 0; y < h; y++)
-                {
-                    int d = (y * w + x) * 3;
-                    b[d] = lineOut[y * 3]; b[d + 1] = lineOut[y * 3 + 1]; b[d + 2] = lineOut[y * 3 + 2];
-                }
+                int s = (y * w + x) * 3, d = (x * h + y) * 3;
+                dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2];
             }
-            (a, b) = (b, a);
-        }
-        return new RgbImage(w, h, a);
     }
 
     /// <summary>Pillow's _gaussian_blur_radius: the fractional box radius whose n-pass blur has variance sigma^2 (float arithmetic, as in C).</summary>
@@ -73,22 +74,25 @@ public sealed class GaussianBlur(double probability, double minSigma = 0.1, doub
     }
 
     // One box pass over n RGB pixels in Pillow's 24-bit fixed point: weight ww inside the integer
-    // radius, fw on the two next pixels, edges clamped, rounded to 8 bits.
-    private static void BoxLine(byte[] src, byte[] dst, int n, float radius)
+    // radius, fw on the two next pixels, edges clamped, rounded to 8 bits. A running sum keeps it O(n).
+    private static void BoxLine(ReadOnlySpan<byte> src, Span<byte> dst, int n, float radius)
     {
         int r = (int)radius;
         uint ww = (uint)((1 << 24) / (radius * 2 + 1));
         uint fw = ((1u << 24) - (uint)(r * 2 + 1) * ww) / 2;
         int last = n - 1;
-        for (int x = 0; x < n; x++)
+        for (int c = 0; c < 3; c++)
         {
-            for (int c = 0; c < 3; c++)
+            uint acc = 0;
+            for (int k = -r; k <= r; k++) acc += src[Math.Clamp(k, 0, last) * 3 + c];
+            for (int x = 0; x < n; x++)
             {
-                uint acc = 0;
-                for (int k = -r; k <= r; k++) acc += src[Math.Clamp(x + k, 0, last) * 3 + c];
                 uint far = (uint)src[Math.Clamp(x - r - 1, 0, last) * 3 + c] + src[Math.Clamp(x + r + 1, 0, last) * 3 + c];
                 uint bulk = acc * ww + far * fw;
                 dst[x * 3 + c] = (byte)((bulk + (1u << 23)) >> 24);
+                // Slide the window from [x - r, x + r] to [x + 1 - r, x + 1 + r].
+                acc += (uint)src[Math.Clamp(x + r + 1, 0, last) * 3 + c];
+                acc -= src[Math.Clamp(x - r, 0, last) * 3 + c];
             }
         }
     }

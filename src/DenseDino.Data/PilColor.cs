@@ -96,7 +96,8 @@ public static class PilColor
         float s = cr / maxc;
         float rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
         float h = r == maxc ? bc - gc : g == maxc ? (float)(2.0 + rc - bc) : (float)(4.0 + gc - rc);
-        h = (float)((h / 6.0 + 1.0) % 1.0);
+        double wrapped = h / 6.0 + 1.0; // in [5/6, 2): fmod(x, 1) is one exact subtraction
+        h = (float)(wrapped >= 1.0 ? wrapped - 1.0 : wrapped);
         return (Clip8Truncate(h * 255.0), Clip8Truncate(s * 255.0), maxc);
     }
 

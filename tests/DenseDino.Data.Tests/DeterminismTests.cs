@@ -59,3 +59,24 @@ public class DeterminismTests
         Assert.Equal(0, s.PointCount);
     }
 }
+
+public class CollateTests
+{
+    [Fact]
+    public void CollateStacksViewsAndPointsPerView()
+    {
+        var crop = new DenseDinoMultiCrop(viewCount: 3, size: 8, numReference: 2);
+        var samples = Enumerable.Range(0, 4).Select(i => crop.Apply(TestData.RandomImage(40, 30, i), new SampleRng((ulong)i), label: i)).ToList();
+        MultiCropBatch batch = MultiCropBatch.Collate(samples);
+        Assert.Equal([0, 1, 2, 3], batch.Labels);
+        Assert.Equal(3, batch.Views.Length);
+        Assert.Equal(4 * 3 * 8 * 8, batch.Views[2].Length);
+        Assert.Equal(samples[3].Views[2], batch.Views[2][(3 * 3 * 8 * 8)..]);
+        // stu_pos[v][b, iq, m, :] and tea_pos[iq][b, v, m, :]
+        Assert.Equal(samples[2].StudentPoint(1, 0, 1).X, batch.StudentPoints[1][((2 * 2 + 0) * 2 + 1) * 2]);
+        Assert.Equal(samples[2].TeacherPoint(1, 2, 0).Y, batch.TeacherPoints[1][((2 * 3 + 2) * 2 + 0) * 2 + 1]);
+        var other = new DenseDinoMultiCrop(viewCount: 4, size: 8).Apply(TestData.RandomImage(40, 30, 9), new SampleRng(9));
+        var e = Assert.Throws<ArgumentException>(() => MultiCropBatch.Collate([samples[0], other]));
+        Assert.Contains("sample 1 has 4 views", e.Message);
+    }
+}
