@@ -7,7 +7,8 @@ public readonly record struct ImageEntry(string Path, string RelativePath, int L
 /// Recursive reader of JPEG/PNG/BMP files under a root. Class index = ordinal-sorted name of
 /// the first-level sub-folder; files directly in the root get class 0. Files are ordinal-sorted by relative path so indices are stable across machines.
 /// A file that fails to decode is reported once through <see cref="Warn"/>, counted in
-/// <see cref="SkippedCount"/> and skipped; reading goes on.
+/// <see cref="SkippedCount"/> and skipped; reading goes on. <see cref="TryRead"/> may be called from
+/// several threads, so the warning callback may be too.
 /// </summary>
 public sealed class ImageFolder
 {

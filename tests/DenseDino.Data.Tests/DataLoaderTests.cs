@@ -71,3 +71,29 @@ public class DataLoaderTests
         }
     }
 }
+
+public class LoaderWithCorruptFileTests
+{
+    [Fact]
+    public void CorruptFileIsDroppedFromBatchesAndReportedOnceAcrossWorkersAndEpochs()
+    {
+        using var dir = new TestData.TempDir();
+        string[] good = Directory.EnumerateFiles(Path.Combine(TestData.SampleRoot, "val"), "*.jpg", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal).Take(7).ToArray();
+        for (int i = 0; i < good.Length; i++) File.Copy(good[i], Path.Combine(dir.Path, $"img{i}.jpg"));
+        File.WriteAllBytes(Path.Combine(dir.Path, "img3b.jpg"), File.ReadAllBytes(good[0])[..300]);
+
+        var warnings = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var folder = new ImageFolder(dir.Path, warnings.Add);
+        var dataset = MultiCropDataset.DenseDino(folder, new DenseDinoMultiCrop(viewCount: 2, size: 16), seed: 1);
+        using var loader = dataset.CreateLoader(batchSize: 4, workers: 3, prefetch: 2, dropLast: false);
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            var batches = loader.Batches(epoch, TestContext.Current.CancellationToken).ToList();
+            Assert.Equal(7, batches.Sum(b => b.Count));
+        }
+        Assert.Equal(1, folder.SkippedCount);
+        Assert.Single(warnings);
+        Assert.Contains("img3b.jpg", warnings.Single());
+    }
+}
