@@ -2,8 +2,9 @@ namespace DenseDino.Data;
 
 /// <summary>
 /// Batches items produced by <c>load(index, epoch)</c> in order while workers run ahead:
-/// up to <see cref="Prefetch"/> batches are in flight, their items decoded and augmented on at
-/// most <see cref="Workers"/> thread-pool tasks at once. A null item (a skipped corrupt file)
+/// <see cref="Prefetch"/> batches (the queue capacity) stay in flight while the caller works on
+/// the current one, their items decoded and augmented on at most <see cref="Workers"/>
+/// thread-pool tasks at once. A null item (a skipped corrupt file)
 /// is dropped from its batch. Item order within an epoch is a permutation drawn from
 /// (seed, epoch) when shuffling, so results do not depend on scheduling.
 /// </summary>
@@ -61,10 +62,8 @@ public sealed class DataLoader<T> : IDisposable where T : class
         int next = 0;
         try
         {
-            while (next < BatchCount || pending.Count > 0)
+            void Refill()
             {
-                // A batch may already be finished; cancellation still ends the epoch before it is handed out.
-                cancellationToken.ThrowIfCancellationRequested();
                 while (pending.Count < Prefetch && next < BatchCount)
                 {
                     int start = next * BatchSize;
@@ -72,7 +71,16 @@ public sealed class DataLoader<T> : IDisposable where T : class
                     pending.Enqueue(LoadBatch(order[start..end], epoch, token));
                     next++;
                 }
+            }
+
+            Refill();
+            while (pending.Count > 0)
+            {
+                // A batch may already be finished; cancellation still ends the epoch before it is handed out.
+                cancellationToken.ThrowIfCancellationRequested();
                 Task<T[]> head = pending.Dequeue();
+                // Keep Prefetch batches in flight while the caller computes on this one.
+                Refill();
                 T[] batch;
                 try
                 {

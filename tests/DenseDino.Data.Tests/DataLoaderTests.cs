@@ -21,6 +21,19 @@ public class DataLoaderTests
     }
 
     [Fact]
+    public void NextBatchLoadsWhileTheCallerHoldsTheCurrentOne()
+    {
+        int loaded = 0;
+        using var loader = new DataLoader<Item>(12, (i, e) => { Interlocked.Increment(ref loaded); return new Item(i, e); },
+            batchSize: 3, workers: 2, prefetch: 1);
+        foreach (var batch in loader.Batches(0, TestContext.Current.CancellationToken))
+        {
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref loaded) >= 6, TimeSpan.FromSeconds(10)), "batch 1 was not prefetched");
+            break;
+        }
+    }
+
+    [Fact]
     public void CancellationStopsTheEpoch()
     {
         using var cts = new CancellationTokenSource();
