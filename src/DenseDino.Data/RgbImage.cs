@@ -19,7 +19,7 @@ public sealed class RgbImage
         Pixels = pixels;
     }
 
-    public RgbImage(int width, int height) : this(width, height, new byte[checked(width * height * 3)]) { }
+    public RgbImage(int width, int height) : this(width, height, new byte[Math.Max(0, width) * (long)Math.Max(0, height) * 3]) { }
 
     public RgbImage Clone() => new(Width, Height, (byte[])Pixels.Clone());
 
