@@ -1,0 +1,133 @@
+namespace DenseDino.Data;
+
+/// <summary>
+/// Pillow's colour operations, which torchvision's ColorJitter / Grayscale call for PIL images.
+/// Each writes a new image; results are 8-bit like Pillow's.
+/// </summary>
+public static class PilColor
+{
+    /// <summary>Pillow's convert("L"): ITU-R 601-2 luma 0.299 R + 0.587 G + 0.114 B in 16-bit fixed point, rounded.</summary>
+    public static byte Luma(byte r, byte g, byte b) => (byte)((r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16);
+
+    /// <summary>Pillow's Image.blend(degenerate, image, factor): degenerate + factor * (image - degenerate), clipped, truncated.</summary>
+    public static byte Blend(byte degenerate, byte value, double factor)
+    {
+        // Pillow computes in float and truncates toward zero after clipping.
+        float t = degenerate + (float)factor * (value - degenerate);
+        return t <= 0f ? (byte)0 : t >= 255f ? (byte)255 : (byte)t;
+    }
+
+    /// <summary>ImageEnhance.Brightness: blend with black.</summary>
+    public static RgbImage AdjustBrightness(RgbImage image, double factor)
+    {
+        var dst = new byte[image.Pixels.Length];
+        byte[] src = image.Pixels;
+        for (int i = 0; i < src.Length; i++) dst[i] = Blend(0, src[i], factor);
+        return new RgbImage(image.Width, image.Height, dst);
+    }
+
+    /// <summary>ImageEnhance.Contrast: blend with the image's mean luma (rounded to an integer grey).</summary>
+    public static RgbImage AdjustContrast(RgbImage image, double factor)
+    {
+        byte[] src = image.Pixels;
+        long sum = 0;
+        for (int i = 0; i < src.Length; i += 3) sum += Luma(src[i], src[i + 1], src[i + 2]);
+        byte mean = (byte)(int)((double)sum / (src.Length / 3) + 0.5);
+        var dst = new byte[src.Length];
+        for (int i = 0; i < src.Length; i++) dst[i] = Blend(mean, src[i], factor);
+        return new RgbImage(image.Width, image.Height, dst);
+    }
+
+    /// <summary>ImageEnhance.Color: blend with the image's own greyscale.</summary>
+    public static RgbImage AdjustSaturation(RgbImage image, double factor)
+    {
+        byte[] src = image.Pixels;
+        var dst = new byte[src.Length];
+        for (int i = 0; i < src.Length; i += 3)
+        {
+            byte l = Luma(src[i], src[i + 1], src[i + 2]);
+            dst[i] = Blend(l, src[i], factor);
+            dst[i + 1] = Blend(l, src[i + 1], factor);
+            dst[i + 2] = Blend(l, src[i + 2], factor);
+        }
+        return new RgbImage(image.Width, image.Height, dst);
+    }
+
+    /// <summary>torchvision's F_pil.adjust_hue: convert to Pillow HSV, add uint8(hue * 255) to H with wrap-around, convert back.</summary>
+    public static RgbImage AdjustHue(RgbImage image, double hueFactor)
+    {
+        if (hueFactor < -0.5 || hueFactor > 0.5)
+            throw new ArgumentOutOfRangeException(nameof(hueFactor), hueFactor, "AdjustHue: factor must be in [-0.5, 0.5]");
+        // numpy's float->uint8 cast truncates toward zero, then wraps modulo 256.
+        byte shift = unchecked((byte)(int)(hueFactor * 255));
+        byte[] src = image.Pixels;
+        var dst = new byte[src.Length];
+        for (int i = 0; i < src.Length; i += 3)
+        {
+            var (h, s, v) = RgbToHsv(src[i], src[i + 1], src[i + 2]);
+            var (r, g, b) = HsvToRgb(unchecked((byte)(h + shift)), s, v);
+            dst[i] = r; dst[i + 1] = g; dst[i + 2] = b;
+        }
+        return new RgbImage(image.Width, image.Height, dst);
+    }
+
+    /// <summary>Pillow's convert("L").convert("RGB").</summary>
+    public static RgbImage ToGrayscale(RgbImage image)
+    {
+        byte[] src = image.Pixels;
+        var dst = new byte[src.Length];
+        for (int i = 0; i < src.Length; i += 3)
+        {
+            byte l = Luma(src[i], src[i + 1], src[i + 2]);
+            dst[i] = l; dst[i + 1] = l; dst[i + 2] = l;
+        }
+        return new RgbImage(image.Width, image.Height, dst);
+    }
+
+    // Pillow's C mixes float variables with double literals; the casts below reproduce where it rounds to float.
+
+    /// <summary>Pillow's rgb2hsv_row (Convert.c): all three channels scaled to 0..255.</summary>
+    internal static (byte H, byte S, byte V) RgbToHsv(byte r, byte g, byte b)
+    {
+        byte maxc = Math.Max(r, Math.Max(g, b));
+        byte minc = Math.Min(r, Math.Min(g, b));
+        if (maxc == minc) return (0, 0, maxc);
+        float cr = maxc - minc;
+        float s = cr / maxc;
+        float rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
+        float h = r == maxc ? bc - gc : g == maxc ? (float)(2.0 + rc - bc) : (float)(4.0 + gc - rc);
+        double wrapped = h / 6.0 + 1.0; // in [5/6, 2): fmod(x, 1) is one exact subtraction
+        h = (float)(wrapped >= 1.0 ? wrapped - 1.0 : wrapped);
+        return (Clip8Truncate(h * 255.0), Clip8Truncate(s * 255.0), maxc);
+    }
+
+    /// <summary>Pillow's hsv2rgb (Convert.c).</summary>
+    internal static (byte R, byte G, byte B) HsvToRgb(byte hIn, byte sIn, byte vIn)
+    {
+        if (sIn == 0) return (vIn, vIn, vIn);
+        int i = (int)Math.Floor((float)hIn * 6.0 / 255.0);
+        float f = (float)((float)hIn * 6.0 / 255.0 - i);
+        float fs = (float)(sIn / 255.0);
+        byte p = Clip8Round(vIn * (1.0 - fs));
+        byte q = Clip8Round(vIn * (1.0 - fs * f));
+        byte t = Clip8Round(vIn * (1.0 - fs * (1.0 - f)));
+        byte v = vIn;
+        return (i % 6) switch
+        {
+            0 => (v, t, p),
+            1 => (q, v, p),
+            2 => (p, v, t),
+            3 => (p, q, v),
+            4 => (t, p, v),
+            _ => (v, p, q),
+        };
+    }
+
+    private static byte Clip8Truncate(double v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)v;
+
+    private static byte Clip8Round(double v)
+    {
+        double r = Math.Round(v, MidpointRounding.AwayFromZero);
+        return r <= 0 ? (byte)0 : r >= 255 ? (byte)255 : (byte)r;
+    }
+}

@@ -1,0 +1,80 @@
+using DenseDino.Data;
+
+namespace DenseDino.Data.Tests;
+
+// Expected values are hand-computed from Pillow's formulas, which torchvision calls for PIL images.
+public class ColorOpTests
+{
+    private static RgbImage Pixels(params byte[] rgb) => new(rgb.Length / 3, 1, rgb);
+
+    [Fact]
+    public void BrightnessScalesClipsAndTruncates()
+    {
+        Assert.Equal([150, 255, 75], PilColor.AdjustBrightness(Pixels(100, 200, 50), 1.5).Pixels);
+        // 101 * 0.7 = 70.7 truncates to 70, as Pillow's blend does.
+        Assert.Equal([70, 0, 178], PilColor.AdjustBrightness(Pixels(101, 0, 255), 0.7).Pixels);
+    }
+
+    [Fact]
+    public void GrayscaleUsesItu601Luma()
+    {
+        RgbImage g = PilColor.ToGrayscale(Pixels(255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30));
+        // 0.299 * 255 = 76.2, 0.587 * 255 = 149.7, 0.114 * 255 = 29.1, 0.299*10 + 0.587*20 + 0.114*30 = 18.15
+        Assert.Equal([76, 76, 76, 150, 150, 150, 29, 29, 29, 18, 18, 18], g.Pixels);
+    }
+
+    [Fact]
+    public void ContrastBlendsWithRoundedMeanLuma()
+    {
+        // Mean luma (0 + 255) / 2 = 127.5 rounds to 128; 128 + 0.5 (255 - 128) = 191.5 truncates to 191.
+        Assert.Equal([64, 64, 64, 191, 191, 191], PilColor.AdjustContrast(Pixels(0, 0, 0, 255, 255, 255), 0.5).Pixels);
+    }
+
+    [Fact]
+    public void SaturationZeroIsGrayscale()
+    {
+        RgbImage image = Pixels(200, 40, 90, 3, 250, 17);
+        Assert.Equal(PilColor.ToGrayscale(image).Pixels, PilColor.AdjustSaturation(image, 0).Pixels);
+        Assert.Equal(image.Pixels, PilColor.AdjustSaturation(image, 1).Pixels);
+    }
+
+    [Fact]
+    public void HueShiftRotatesPrimaries()
+    {
+        // uint8(1/3 * 255) = 85 moves red's H = 0 to 85, which is 120 degrees: green.
+        Assert.Equal([0, 255, 0], PilColor.AdjustHue(Pixels(255, 0, 0), 1.0 / 3).Pixels);
+        // A negative factor wraps: uint8(-85) = 171, H 171 * 6 / 255 = 4.02 lands just past blue; Pillow's t = 255 * 0.0235 = 6.
+        Assert.Equal([6, 0, 255], PilColor.AdjustHue(Pixels(255, 0, 0), -1.0 / 3).Pixels);
+        Assert.Equal([90, 90, 90], PilColor.AdjustHue(Pixels(90, 90, 90), 0.25).Pixels);
+    }
+
+    [Fact]
+    public void SolarizeInvertsAtOrAboveThreshold()
+    {
+        Assert.Equal([100, 127, 127], Solarization.Solarize(new RgbImage(1, 1, [100, 127, 128]), 128).Pixels);
+        Assert.Equal([55, 0, 0], Solarization.Solarize(new RgbImage(1, 1, [200, 255, 0]), 128).Pixels);
+    }
+
+    [Fact]
+    public void NormalizeMatchesTorchvision()
+    {
+        float[] chw = TensorConversion.ToChw(new RgbImage(1, 1, [255, 0, 128]));
+        Assert.Equal((1f - 0.485f) / 0.229f, chw[0], 6);
+        Assert.Equal((0f - 0.456f) / 0.224f, chw[1], 6);
+        Assert.Equal((128f / 255f - 0.406f) / 0.225f, chw[2], 6);
+    }
+
+    [Fact]
+    public void BlurKeepsConstantImagesAndSmoothsAnEdge()
+    {
+        var flat = new RgbImage(9, 7, Enumerable.Repeat((byte)77, 9 * 7 * 3).ToArray());
+        Assert.Equal(flat.Pixels, GaussianBlur.Blur(flat, 1.7).Pixels);
+        var step = new RgbImage(20, 1, Enumerable.Range(0, 60).Select(i => (byte)(i / 3 < 10 ? 0 : 255)).ToArray());
+        RgbImage blurred = GaussianBlur.Blur(step, 2.0);
+        Assert.InRange(blurred[9, 0, 0], 60, 127);
+        Assert.InRange(blurred[10, 0, 0], 128, 195);
+        Assert.Equal(0, blurred[0, 0, 0]);
+        // Pillow's box radius for sigma 2, 3 passes: sigma^2/3 = 4/3, L = sqrt(17), l = 1, a = 3 (2 - 4) / (6 (4/3 - 4)) = 0.375
+        Assert.Equal(1.375, GaussianBlur.BoxRadius(2.0, 3), 5);
+    }
+}
