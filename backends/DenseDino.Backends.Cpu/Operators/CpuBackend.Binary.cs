@@ -74,7 +74,7 @@ public sealed unsafe partial class CpuBackend
     /// <summary>Runs body(row) for rows of a given width, chunked across threads.</summary>
     private void CpuParallelRows(long rows, int width, Action<long> body)
     {
-        int chunks = (int)Math.Clamp(rows * (long)width / ParallelGrain, 1, Math.Min(Threads, rows));
+        int chunks = (int)Math.Clamp(rows * (long)width / ParallelGrain, 1, Math.Min(Threads, Math.Max(rows, 1)));
         if (chunks <= 1)
         {
             for (long r = 0; r < rows; r++) body(r);

@@ -10,7 +10,7 @@ public struct Dims6
     /// <summary>Right-aligns values into six slots, padding the front with <paramref name="pad"/>.</summary>
     public static Dims6 From(IReadOnlyList<long> values, long pad)
     {
-        if (values.Count > Rank) throw new NotSupportedException($"ILGPU backend: {values.Count} dims after collapsing (at most {Rank} supported)");
+        if (values.Count > Rank) throw new ArgumentException($"Dims6: {values.Count} dims (split the leading ones with ForLeading first)");
         var v = new long[Rank];
         for (int i = 0; i < Rank; i++)
         {
@@ -18,6 +18,31 @@ public struct Dims6
             v[i] = j >= 0 ? values[j] : pad;
         }
         return new Dims6 { D0 = v[0], D1 = v[1], D2 = v[2], D3 = v[3], D4 = v[4], D5 = v[5] };
+    }
+
+    /// <summary>
+    /// Runs body(offsets, innerDims, innerStrides...) once per index of the dims beyond the innermost six,
+    /// so kernels see at most six dims; offsets[k] is stride set k's start for that index.
+    /// </summary>
+    public static void ForLeading(List<long> dims, List<long>[] strides, Action<long[], List<long>, List<long>[]> body)
+    {
+        int lead = Math.Max(0, dims.Count - Rank);
+        var innerDims = dims.GetRange(lead, dims.Count - lead);
+        var innerStrides = strides.Select(s => s.GetRange(lead, s.Count - lead)).ToArray();
+        long count = 1;
+        for (int i = 0; i < lead; i++) count *= dims[i];
+        for (long r = 0; r < count; r++)
+        {
+            var offsets = new long[strides.Length];
+            long rem = r;
+            for (int i = lead - 1; i >= 0; i--)
+            {
+                long q = rem % dims[i];
+                rem /= dims[i];
+                for (int k = 0; k < strides.Length; k++) offsets[k] += q * strides[k][i];
+            }
+            body(offsets, innerDims, innerStrides);
+        }
     }
 
     /// <summary>Offsets of linear index i (over dims d) under two stride sets.</summary>

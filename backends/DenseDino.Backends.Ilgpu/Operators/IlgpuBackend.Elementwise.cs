@@ -26,8 +26,14 @@ public sealed partial class IlgpuBackend
             return;
         }
         var (dims, sa, sb) = Broadcast(y.Shape, a.Shape, b.Shape);
-        var args = new BroadcastArgs { Dims = Dims6.From(dims, 1), StrideA = Dims6.From(sa, 0), StrideB = Dims6.From(sb, 0), Op = (int)op };
-        K.BinaryBroadcast(Count(y.Length), V(a), V(b), V(y), args);
+        var sy = ContiguousStrides(dims);
+        // More than six collapsed dims (rare): one launch per index of the leading ones.
+        Dims6.ForLeading(dims, [sa, sb, sy], (off, d, s) =>
+        {
+            var args = new BroadcastArgs { Dims = Dims6.From(d, 1), StrideA = Dims6.From(s[0], 0), StrideB = Dims6.From(s[1], 0), Op = (int)op };
+            long n = d.Aggregate(1L, (p, x) => p * x);
+            K.BinaryBroadcast(Count(n), V(a).SubView(off[0]), V(b).SubView(off[1]), V(y).SubView(off[2]), args);
+        });
     }
 
     /// <summary>y's dims with a's and b's strides (0 where broadcast), merging axes both walk contiguously.</summary>
@@ -56,6 +62,14 @@ public sealed partial class IlgpuBackend
             }
         }
         return (d, la, lb);
+    }
+
+    private static List<long> ContiguousStrides(List<long> dims)
+    {
+        var s = new long[dims.Count];
+        long acc = 1;
+        for (int i = dims.Count - 1; i >= 0; i--) { s[i] = acc; acc *= dims[i]; }
+        return [.. s];
     }
 
     private static long[] BroadcastStrides(Shape y, Shape x)

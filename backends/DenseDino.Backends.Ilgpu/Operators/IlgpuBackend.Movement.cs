@@ -32,13 +32,17 @@ public sealed partial class IlgpuBackend
         if (total == 0) return;
         // Accumulating through a zero stride makes elements collide: atomics then.
         bool collide = accumulate && Enumerable.Range(0, d.Count).Any(i => sy[i] == 0 && d[i] > 1);
-        var args = new CopyArgs
+        // More than six merged dims (rare): one launch per index of the leading ones.
+        Kernels.Dims6.ForLeading(d, [sx, sy], (off, dims, s) =>
         {
-            Dims = Dims6.From(d, 1), StrideX = Dims6.From(sx, 0), StrideY = Dims6.From(sy, 0),
-            OffsetX = x.Offset + xOffset, OffsetY = y.Offset + yOffset,
-            Mode = !accumulate ? 0 : collide ? 2 : 1,
-        };
-        K.StridedCopy(Count(total), Whole(x), Whole(y), args);
+            var args = new CopyArgs
+            {
+                Dims = Dims6.From(dims, 1), StrideX = Dims6.From(s[0], 0), StrideY = Dims6.From(s[1], 0),
+                OffsetX = x.Offset + xOffset + off[0], OffsetY = y.Offset + yOffset + off[1],
+                Mode = !accumulate ? 0 : collide ? 2 : 1,
+            };
+            K.StridedCopy(Count(dims.Aggregate(1L, (p, v) => p * v)), Whole(x), Whole(y), args);
+        });
     }
 
     public void IndexSelect(Tensor x, int outer, int n, int inner, ReadOnlySpan<int> indices, Tensor y)
