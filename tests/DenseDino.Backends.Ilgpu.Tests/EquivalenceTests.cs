@@ -150,6 +150,10 @@ public sealed class EquivalenceTests
         Check("strided add", [In("x", [30], 10), Acc("y", [30], 11)], (b, t) => b.StridedCopy(t["x"], 2, xs, t["y"], 1, ys, shape, accumulate: true));
         // Zero strides in y: elements collide and must all land.
         Check("strided add collide", [In("x", [24], 12), Acc("y", [4], 13)], (b, t) => b.StridedCopy(t["x"], 0, [12, 4, 1], t["y"], 0, [0, 0, 1], shape, accumulate: true));
+        // Eight dims that cannot merge (a full reversal): the leading two are split on the host.
+        int[] eight = [2, 2, 2, 2, 2, 2, 2, 2];
+        long[] fwd = [128, 64, 32, 16, 8, 4, 2, 1], rev = [1, 2, 4, 8, 16, 32, 64, 128];
+        Check("strided copy 8 dims", [In("x", [256], 12), Out("y", 256)], (b, t) => b.StridedCopy(t["x"], 0, fwd, t["y"], 0, rev, eight, accumulate: false));
         Check("strided empty", [In("x", [4], 12), Acc("y", [4], 13)], (b, t) => b.StridedCopy(t["x"], 0, [1, 1], t["y"], 0, [1, 1], [0, 4], accumulate: false));
     }
 
