@@ -1,0 +1,3 @@
+global using ILGPU;
+global using ILGPU.Runtime;
+global using Tensor = DenseDino.Numerics.Tensor;

@@ -1,0 +1,131 @@
+using System.Runtime.InteropServices;
+using DenseDino.Numerics;
+using DenseDino.Numerics.Memory;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace DenseDino.Backends.Ilgpu;
+
+/// <summary>
+/// IBackend on an ILGPU accelerator (CUDA, OpenCL or ILGPU's CPU simulator). Every primitive
+/// runs as device kernels on one stream; the host only computes launch parameters and small
+/// index tables. The primitives live in Operators/ as partial classes, one file per family.
+/// </summary>
+public sealed partial class IlgpuBackend : IBackend
+{
+    private readonly Context? ownedContext;
+
+    /// <summary>Wraps an accelerator the caller owns (it is not disposed with the backend).</summary>
+    public IlgpuBackend(Accelerator accelerator) : this(accelerator, null) { }
+
+    private IlgpuBackend(Accelerator accelerator, Context? owned)
+    {
+        Accelerator = accelerator;
+        ownedContext = owned;
+        K = new IlgpuKernels(accelerator);
+        // Row kernels use power-of-two groups; the CPU simulator pays per thread at every barrier.
+        int max = Math.Min(Kernels.DeviceMath.MaxGroup, accelerator.MaxNumThreadsPerGroup);
+        int cap = accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : max;
+        RowGroup = 1;
+        while (RowGroup * 2 <= Math.Min(max, cap)) RowGroup *= 2;
+        Pool = new BufferPool(Allocate);
+    }
+
+    public Accelerator Accelerator { get; }
+    public string Name => $"ilgpu-{Accelerator.AcceleratorType.ToString().ToLowerInvariant()}({Accelerator.Name})";
+    public BufferPool Pool { get; }
+    internal IlgpuKernels K { get; }
+    /// <summary>Threads per group of the row kernels (a power of two ≤ 256).</summary>
+    internal int RowGroup { get; }
+
+    /// <summary>A CPU device whose groups hold 256 threads (16×16 GEMM tiles); ILGPU's default allows 16.</summary>
+    public static CPUDevice SimulatorDevice { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 64, numMultiprocessors: 1);
+
+    /// <summary>
+    /// A backend on device <paramref name="device"/> of <paramref name="kind"/> (cuda | opencl | ilgpu-cpu).
+    /// Fails with the list of devices ILGPU found when that one does not exist.
+    /// </summary>
+    public static IlgpuBackend Create(string kind, int device = 0)
+    {
+        var type = kind.ToLowerInvariant() switch
+        {
+            "cuda" => AcceleratorType.Cuda,
+            "opencl" => AcceleratorType.OpenCL,
+            "ilgpu-cpu" => AcceleratorType.CPU,
+            _ => throw new ArgumentException($"IlgpuBackend: unknown kind '{kind}' (expected cuda, opencl or ilgpu-cpu)", nameof(kind)),
+        };
+        var context = NewContext();
+        try
+        {
+            var matches = context.Devices.Where(d => d.AcceleratorType == type).ToList();
+            if (device < 0 || device >= matches.Count)
+            {
+                var found = context.Devices.Select((d, i) => $"{d.AcceleratorType} '{d.Name}'").ToList();
+                throw new InvalidOperationException(
+                    $"IlgpuBackend: no {kind} device #{device} ({matches.Count} {kind} device(s)); ILGPU found: " +
+                    (found.Count == 0 ? "none" : string.Join(", ", found)));
+            }
+            return new IlgpuBackend(matches[device].CreateAccelerator(context), context);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A context with CUDA, OpenCL, the 256-thread CPU simulator and ILGPU.Algorithms (XMath).</summary>
+    public static Context NewContext() =>
+        Context.Create(b => b.Cuda().OpenCL().CPU(SimulatorDevice).EnableAlgorithms());
+
+    public DeviceBuffer Allocate(long length) => new IlgpuBuffer(Accelerator, length);
+
+    public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long offset)
+    {
+        if (source.Length == 0) return;
+        ((IlgpuBuffer)destination).View(offset, source.Length).CopyFromCPU(source);
+    }
+
+    public void Download(DeviceBuffer source, long offset, Span<float> destination)
+    {
+        if (destination.Length == 0) return;
+        ((IlgpuBuffer)source).View(offset, destination.Length).CopyToCPU(destination);
+    }
+
+    public void Synchronize() => Accelerator.Synchronize();
+
+    public void Dispose()
+    {
+        Accelerator.Synchronize();
+        Pool.Dispose();
+        if (ownedContext is not null)
+        {
+            Accelerator.Dispose();
+            ownedContext.Dispose();
+        }
+    }
+
+    // ---- helpers used by the operator files ----
+    /// <summary>The tensor's elements as a device view.</summary>
+    internal static ArrayView<float> V(Tensor t) => ((IlgpuBuffer)t.Buffer).View(t.Offset, Math.Max(t.Length, 1));
+
+    /// <summary>The whole buffer under a tensor (for kernels that add their own offsets).</summary>
+    internal static ArrayView<float> Whole(Tensor t) => ((IlgpuBuffer)t.Buffer).Memory.View;
+
+    internal static Index1D Count(long n) => new(checked((int)n));
+
+    /// <summary>A launch config with one group of <see cref="RowGroup"/> threads per row.</summary>
+    internal KernelConfig Rows(long rows) => new(new Index1D(checked((int)rows)), new Index1D(RowGroup));
+
+    /// <summary>Copies host ints into a pooled device buffer (returned after the launch; the stream keeps order).</summary>
+    internal DeviceBuffer UploadInts(ReadOnlySpan<int> values)
+    {
+        var buffer = Pool.Rent(values.Length);
+        Upload(MemoryMarshal.Cast<int, float>(values), buffer, 0);
+        return buffer;
+    }
+
+    internal static ArrayView<int> IntView(DeviceBuffer buffer, long offset, long length) =>
+        ((IlgpuBuffer)buffer).View(offset, Math.Max(length, 1)).Cast<int>();
+}

@@ -1,0 +1,99 @@
+namespace DenseDino.Backends.Ilgpu.Kernels;
+
+/// <summary>Up to six collapsed dims (outermost first; unused leading dims are 1 with stride 0).</summary>
+public struct Dims6
+{
+    public long D0, D1, D2, D3, D4, D5;
+
+    public const int Rank = 6;
+
+    /// <summary>Right-aligns values into six slots, padding the front with <paramref name="pad"/>.</summary>
+    public static Dims6 From(IReadOnlyList<long> values, long pad)
+    {
+        if (values.Count > Rank) throw new ArgumentException($"Dims6: {values.Count} dims (split the leading ones with ForLeading first)");
+        var v = new long[Rank];
+        for (int i = 0; i < Rank; i++)
+        {
+            int j = i - (Rank - values.Count);
+            v[i] = j >= 0 ? values[j] : pad;
+        }
+        return new Dims6 { D0 = v[0], D1 = v[1], D2 = v[2], D3 = v[3], D4 = v[4], D5 = v[5] };
+    }
+
+    /// <summary>
+    /// Runs body(offsets, innerDims, innerStrides...) once per index of the dims beyond the innermost six,
+    /// so kernels see at most six dims; offsets[k] is stride set k's start for that index.
+    /// </summary>
+    public static void ForLeading(List<long> dims, List<long>[] strides, Action<long[], List<long>, List<long>[]> body)
+    {
+        int lead = Math.Max(0, dims.Count - Rank);
+        var innerDims = dims.GetRange(lead, dims.Count - lead);
+        var innerStrides = strides.Select(s => s.GetRange(lead, s.Count - lead)).ToArray();
+        long count = 1;
+        for (int i = 0; i < lead; i++) count *= dims[i];
+        for (long r = 0; r < count; r++)
+        {
+            var offsets = new long[strides.Length];
+            long rem = r;
+            for (int i = lead - 1; i >= 0; i--)
+            {
+                long q = rem % dims[i];
+                rem /= dims[i];
+                for (int k = 0; k < strides.Length; k++) offsets[k] += q * strides[k][i];
+            }
+            body(offsets, innerDims, innerStrides);
+        }
+    }
+
+    /// <summary>Offsets of linear index i (over dims d) under two stride sets.</summary>
+    public static void Offsets(long i, Dims6 d, Dims6 sa, Dims6 sb, out long oa, out long ob)
+    {
+        long q;
+        q = i % d.D5; i /= d.D5; oa = q * sa.D5; ob = q * sb.D5;
+        q = i % d.D4; i /= d.D4; oa += q * sa.D4; ob += q * sb.D4;
+        q = i % d.D3; i /= d.D3; oa += q * sa.D3; ob += q * sb.D3;
+        q = i % d.D2; i /= d.D2; oa += q * sa.D2; ob += q * sb.D2;
+        q = i % d.D1; i /= d.D1; oa += q * sa.D1; ob += q * sb.D1;
+        oa += i * sa.D0; ob += i * sb.D0;
+    }
+}
+
+/// <summary>Broadcast binary op: y's collapsed dims and a's and b's element strides along them.</summary>
+public struct BroadcastArgs
+{
+    public Dims6 Dims, StrideA, StrideB;
+    public int Op;
+}
+
+/// <summary>Strided copy: dims and strides, base offsets into the whole buffers, and the write mode (0 set, 1 add, 2 atomic add).</summary>
+public struct CopyArgs
+{
+    public Dims6 Dims, StrideX, StrideY;
+    public long OffsetX, OffsetY;
+    public int Mode;
+}
+
+/// <summary>x viewed as [outer, n, inner].</summary>
+public struct ReduceArgs
+{
+    public int Outer, N, Inner, Op, WriteIndex;
+}
+
+/// <summary>One launch of a batched GEMM: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias.</summary>
+public struct GemmArgs
+{
+    public int M, N, K, TransA, TransB, HasBias;
+    public long StrideA, StrideB, StrideC, BatchBase;
+    public float Alpha, Beta;
+}
+
+public struct AdamArgs
+{
+    public float Beta1, Beta2, Eps, Decay, StepSize, InvSqrtBc2;
+}
+
+/// <summary>Bicubic grid sample: input [N,C,H,W], grid [N,Ho,Wo,2].</summary>
+public struct GridArgs
+{
+    public int N, C, H, W, Ho, Wo;
+}

@@ -1,0 +1,37 @@
+namespace DenseDino.Backends.Ilgpu.Kernels;
+
+/// <summary>Strided copies and index gathers/scatters; one thread per source element.</summary>
+public static class MovementKernels
+{
+    /// <summary>y[offY + i·sy] (=|+=) x[offX + i·sx] over whole buffers; mode 2 uses atomics (zero strides in y collide).</summary>
+    [Kernel]
+    public static void StridedCopy(Index1D i, ArrayView<float> x, ArrayView<float> y, CopyArgs p)
+    {
+        Dims6.Offsets(i, p.Dims, p.StrideX, p.StrideY, out long ox, out long oy);
+        float v = x[p.OffsetX + ox];
+        long at = p.OffsetY + oy;
+        if (p.Mode == 0) y[at] = v;
+        else if (p.Mode == 1) y[at] = y[at] + v;
+        else Atomic.Add(ref y[at], v);
+    }
+
+    /// <summary>y [outer, m, inner] = x[o, idx[j], i].</summary>
+    [Kernel]
+    public static void IndexSelect(Index1D r, ArrayView<float> x, ArrayView<int> idx, ArrayView<float> y, int n, int m, int inner)
+    {
+        long e = r;
+        long i = e % inner, oj = e / inner;
+        long j = oj % m, o = oj / m;
+        y[e] = x[(o * n + idx[j]) * inner + i];
+    }
+
+    /// <summary>dx[o, idx[j], i] += dy[o, j, i] (atomics: indices may repeat).</summary>
+    [Kernel]
+    public static void IndexAdd(Index1D r, ArrayView<float> dy, ArrayView<int> idx, ArrayView<float> dx, int n, int m, int inner)
+    {
+        long e = r;
+        long i = e % inner, oj = e / inner;
+        long j = oj % m, o = oj / m;
+        Atomic.Add(ref dx[(o * n + idx[j]) * inner + i], dy[e]);
+    }
+}

@@ -1,0 +1,112 @@
+namespace DenseDino.Backends.Ilgpu.Kernels;
+
+/// <summary>Reductions of x viewed as [outer, n, inner]; op 0 sum, 1 mean, 2 max.</summary>
+public static class ReduceKernels
+{
+    /// <summary>One thread per output (o, i) walking n: used when inner &gt; 1 (reads are coalesced over i).</summary>
+    [Kernel]
+    public static void ReduceColumns(Index1D t, ArrayView<float> x, ArrayView<float> y, ArrayView<float> indices, ReduceArgs p)
+    {
+        long o = t / p.Inner, i = t % p.Inner;
+        long b = o * p.N * p.Inner + i;
+        if (p.Op == 2)
+        {
+            float best = x[b];
+            int at = 0;
+            for (int j = 1; j < p.N; j++)
+            {
+                float v = x[b + (long)j * p.Inner];
+                if (v > best) { best = v; at = j; }
+            }
+            y[t] = best;
+            if (p.WriteIndex != 0) indices[t] = at;
+            return;
+        }
+        float s = 0f;
+        for (int j = 0; j < p.N; j++) s += x[b + (long)j * p.Inner];
+        y[t] = p.Op == 1 ? s / p.N : s;
+    }
+
+    /// <summary>One group per contiguous row (inner == 1): shared-memory tree reduction; ties pick the first index.</summary>
+    [Kernel(grouped: true)]
+    public static void ReduceRows(ArrayView<float> x, ArrayView<float> y, ArrayView<float> indices, ReduceArgs p)
+    {
+        var vals = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
+        var idxs = SharedMemory.Allocate<int>(DeviceMath.MaxGroup);
+        int t = Group.IdxX, g = Group.DimX;
+        long row = Grid.IdxX;
+        long b = row * p.N;
+        if (p.Op != 2)
+        {
+            float s = 0f;
+            for (int j = t; j < p.N; j += g) s += x[b + j];
+            s = DeviceMath.GroupSum(vals, s);
+            if (t == 0) y[row] = p.Op == 1 ? (p.N == 0 ? 0f : s / p.N) : s;
+            return;
+        }
+        float best = float.NegativeInfinity;
+        int at = int.MaxValue;
+        for (int j = t; j < p.N; j += g)
+        {
+            float v = x[b + j];
+            if (v > best || at == int.MaxValue) { best = v; at = j; }
+        }
+        vals[t] = best;
+        idxs[t] = at;
+        Group.Barrier();
+        for (int s = g / 2; s > 0; s >>= 1)
+        {
+            if (t < s)
+            {
+                float v = vals[t + s];
+                int k = idxs[t + s];
+                if (k != int.MaxValue && (idxs[t] == int.MaxValue || v > vals[t] || (v == vals[t] && k < idxs[t])))
+                {
+                    vals[t] = v;
+                    idxs[t] = k;
+                }
+            }
+            Group.Barrier();
+        }
+        if (t == 0)
+        {
+            y[row] = vals[0];
+            if (p.WriteIndex != 0) indices[row] = idxs[0];
+        }
+    }
+
+    /// <summary>dx[o, idx[o,i], i] = dy[o, i] (dx zero-filled first).</summary>
+    [Kernel]
+    public static void MaxBackward(Index1D t, ArrayView<float> dy, ArrayView<float> indices, ArrayView<float> dx, int n, int inner)
+    {
+        long o = t / inner, i = t % inner;
+        dx[(o * n + (long)indices[t]) * inner + i] = dy[t];
+    }
+
+    /// <summary>Per-group partial Σx² over a grid-stride loop.</summary>
+    [Kernel(grouped: true)]
+    public static void SumOfSquaresPartial(ArrayView<float> x, ArrayView<float> partials, long length)
+    {
+        var shared = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
+        long stride = (long)Grid.DimX * Group.DimX;
+        float s = 0f;
+        for (long k = (long)Grid.IdxX * Group.DimX + Group.IdxX; k < length; k += stride)
+        {
+            float v = x[k];
+            s += v * v;
+        }
+        s = DeviceMath.GroupSum(shared, s);
+        if (Group.IdxX == 0) partials[Grid.IdxX] = s;
+    }
+
+    /// <summary>result[index] = Σ partials (one group).</summary>
+    [Kernel(grouped: true)]
+    public static void SumPartials(ArrayView<float> partials, int count, ArrayView<float> result, int index)
+    {
+        var shared = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
+        float s = 0f;
+        for (int k = Group.IdxX; k < count; k += Group.DimX) s += partials[k];
+        s = DeviceMath.GroupSum(shared, s);
+        if (Group.IdxX == 0) result[index] = s;
+    }
+}

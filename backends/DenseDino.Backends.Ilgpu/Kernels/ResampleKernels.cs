@@ -1,0 +1,160 @@
+using ILGPU.Algorithms;
+
+namespace DenseDino.Backends.Ilgpu.Kernels;
+
+/// <summary>
+/// Bicubic grid_sample (zeros padding, align_corners=False) and bicubic interpolate, with the
+/// semantics of the CPU backend's BicubicGridSample / BicubicInterpolate, in float32.
+/// </summary>
+public static class ResampleKernels
+{
+    /// <summary>Unnormalised source coordinate of a grid value (torch's align_corners=False map).</summary>
+    private static float Source(float g, int size) => ((g + 1f) * size - 1f) * 0.5f;
+
+    /// <summary>floor(f) as an int, saturated to [−8, size + 8] (beyond that every tap is outside).</summary>
+    private static int FloorClamped(float f, int size) => f < -8f ? -8 : f > size + 8 ? size + 8 : (int)f;
+
+    /// <summary>output [N,C,Ho,Wo]: one thread per output element, 16 taps.</summary>
+    [Kernel]
+    public static void GridSample(Index1D e, ArrayView<float> input, ArrayView<float> grid, ArrayView<float> output, GridArgs p)
+    {
+        long t = e;
+        int ox = (int)(t % p.Wo); t /= p.Wo;
+        int oy = (int)(t % p.Ho); t /= p.Ho;
+        long nc = t, n = t / p.C;
+        long gi = ((n * p.Ho + oy) * p.Wo + ox) * 2;
+        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
+        if (XMath.IsNaN(ix) || XMath.IsNaN(iy)) { output[e] = float.NaN; return; }
+        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
+        float tx = ix - fx, ty = iy - fy;
+        int x0 = FloorClamped(fx, p.W) - 1, y0 = FloorClamped(fy, p.H) - 1;
+        long plane = nc * p.H * p.W;
+        float s = 0f;
+        for (int j = 0; j < 4; j++)
+        {
+            int yy = y0 + j;
+            if (yy < 0 || yy >= p.H) continue;
+            float wy = DeviceMath.CubicWeight(ty, j);
+            for (int i = 0; i < 4; i++)
+            {
+                int xx = x0 + i;
+                if (xx < 0 || xx >= p.W) continue;
+                s += DeviceMath.CubicWeight(tx, i) * wy * input[plane + (long)yy * p.W + xx];
+            }
+        }
+        output[e] = s;
+    }
+
+    /// <summary>dInput += dOut·weight per tap (dInput zero-filled first; atomics: taps of different outputs collide).</summary>
+    [Kernel]
+    public static void GridSampleBackwardInput(Index1D e, ArrayView<float> grid, ArrayView<float> dOutput, ArrayView<float> dInput, GridArgs p)
+    {
+        long t = e;
+        int ox = (int)(t % p.Wo); t /= p.Wo;
+        int oy = (int)(t % p.Ho); t /= p.Ho;
+        long nc = t, n = t / p.C;
+        long gi = ((n * p.Ho + oy) * p.Wo + ox) * 2;
+        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
+        if (XMath.IsNaN(ix) || XMath.IsNaN(iy)) return;
+        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
+        float tx = ix - fx, ty = iy - fy;
+        int x0 = FloorClamped(fx, p.W) - 1, y0 = FloorClamped(fy, p.H) - 1;
+        long plane = nc * p.H * p.W;
+        float g = dOutput[e];
+        for (int j = 0; j < 4; j++)
+        {
+            int yy = y0 + j;
+            if (yy < 0 || yy >= p.H) continue;
+            float wy = DeviceMath.CubicWeight(ty, j);
+            for (int i = 0; i < 4; i++)
+            {
+                int xx = x0 + i;
+                if (xx < 0 || xx >= p.W) continue;
+                Atomic.Add(ref dInput[plane + (long)yy * p.W + xx], g * DeviceMath.CubicWeight(tx, i) * wy);
+            }
+        }
+    }
+
+    /// <summary>dGrid [N,Ho,Wo,2]: one thread per grid point, summing over channels and taps.</summary>
+    [Kernel]
+    public static void GridSampleBackwardGrid(Index1D e, ArrayView<float> input, ArrayView<float> grid, ArrayView<float> dOutput, ArrayView<float> dGrid, GridArgs p)
+    {
+        long t = e;
+        int ox = (int)(t % p.Wo); t /= p.Wo;
+        int oy = (int)(t % p.Ho); t /= p.Ho;
+        long n = t;
+        long gi = (long)e.X * 2;
+        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
+        if (XMath.IsNaN(ix) || XMath.IsNaN(iy)) { dGrid[gi] = float.NaN; dGrid[gi + 1] = float.NaN; return; }
+        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
+        float tx = ix - fx, ty = iy - fy;
+        int x0 = FloorClamped(fx, p.W) - 1, y0 = FloorClamped(fy, p.H) - 1;
+        long hw = (long)p.H * p.W, ohw = (long)p.Ho * p.Wo;
+        float gx = 0f, gy = 0f;
+        for (int c = 0; c < p.C; c++)
+        {
+            long plane = (n * p.C + c) * hw;
+            float gOut = dOutput[(n * p.C + c) * ohw + (long)oy * p.Wo + ox];
+            float sx = 0f, sy = 0f;
+            for (int j = 0; j < 4; j++)
+            {
+                int yy = y0 + j;
+                if (yy < 0 || yy >= p.H) continue;
+                float wy = DeviceMath.CubicWeight(ty, j), dwy = DeviceMath.CubicWeightGrad(ty, j);
+                for (int i = 0; i < 4; i++)
+                {
+                    int xx = x0 + i;
+                    if (xx < 0 || xx >= p.W) continue;
+                    float v = input[plane + (long)yy * p.W + xx];
+                    sx += v * DeviceMath.CubicWeightGrad(tx, i) * wy;
+                    sy += v * DeviceMath.CubicWeight(tx, i) * dwy;
+                }
+            }
+            gx += gOut * sx;
+            gy += gOut * sy;
+        }
+        dGrid[gi] = 0.5f * p.W * gx;
+        dGrid[gi + 1] = 0.5f * p.H * gy;
+    }
+
+    /// <summary>
+    /// Bicubic interpolate forward, one thread per output. Tap tables (4 clamped indices and 4
+    /// weights per output column/row) are computed on the host exactly as the CPU backend does.
+    /// </summary>
+    [Kernel]
+    public static void Interpolate(Index1D e, ArrayView<float> input, ArrayView<float> output, ArrayView<int> ix, ArrayView<float> wx,
+        ArrayView<int> iy, ArrayView<float> wy, GridArgs p)
+    {
+        long t = e;
+        int ox = (int)(t % p.Wo); t /= p.Wo;
+        int oy = (int)(t % p.Ho); t /= p.Ho;
+        long plane = t * p.H * p.W;
+        float s = 0f;
+        for (int j = 0; j < 4; j++)
+        {
+            long rowOff = plane + (long)iy[4 * oy + j] * p.W;
+            float r = 0f;
+            for (int i = 0; i < 4; i++) r += wx[4 * ox + i] * input[rowOff + ix[4 * ox + i]];
+            s += wy[4 * oy + j] * r;
+        }
+        output[e] = s;
+    }
+
+    /// <summary>dInput += dOut scattered through the same clamped taps (zero-filled first; atomics).</summary>
+    [Kernel]
+    public static void InterpolateBackward(Index1D e, ArrayView<float> dOutput, ArrayView<float> dInput, ArrayView<int> ix, ArrayView<float> wx,
+        ArrayView<int> iy, ArrayView<float> wy, GridArgs p)
+    {
+        long t = e;
+        int ox = (int)(t % p.Wo); t /= p.Wo;
+        int oy = (int)(t % p.Ho); t /= p.Ho;
+        long plane = t * p.H * p.W;
+        float g = dOutput[e];
+        for (int j = 0; j < 4; j++)
+        {
+            long rowOff = plane + (long)iy[4 * oy + j] * p.W;
+            float gy = g * wy[4 * oy + j];
+            for (int i = 0; i < 4; i++) Atomic.Add(ref dInput[rowOff + ix[4 * ox + i]], gy * wx[4 * ox + i]);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using DenseDino.Numerics;
+using DenseDino.Backends.Ilgpu.Kernels;
+
+namespace DenseDino.Backends.Ilgpu;
+
+public sealed partial class IlgpuBackend
+{
+    public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices)
+    {
+        long outputs = (long)outer * inner;
+        if (outputs == 0) return;
+        var args = new ReduceArgs { Outer = outer, N = n, Inner = inner, Op = (int)op, WriteIndex = indices is null ? 0 : 1 };
+        var idx = indices is null ? V(y) : V(indices);
+        // Contiguous rows get a group each; otherwise one thread per output walks n (coalesced over inner).
+        if (inner == 1) K.ReduceRows(Rows(outer), V(x), V(y), idx, args);
+        else K.ReduceColumns(Count(outputs), V(x), V(y), idx, args);
+    }
+
+    public void MaxBackward(Tensor dy, Tensor indices, int outer, int n, int inner, Tensor dx)
+    {
+        Fill(dx, 0f);
+        long outputs = (long)outer * inner;
+        if (outputs == 0) return;
+        K.MaxBackward(Count(outputs), V(dy), V(indices), V(dx), n, inner);
+    }
+
+    public void SumToShape(Tensor x, Tensor y)
+    {
+        // Coalesce into alternating kept/reduced runs; the common cases are one Reduce call.
+        var kinds = new List<(bool Reduced, long Size)>();
+        for (int i = 0; i < x.Rank; i++)
+        {
+            if (x.Shape[i] == 1) continue;
+            bool red = y.Shape[i] == 1;
+            if (kinds.Count > 0 && kinds[^1].Reduced == red) kinds[^1] = (red, kinds[^1].Size * x.Shape[i]);
+            else kinds.Add((red, x.Shape[i]));
+        }
+        if (x.Length == 0 || kinds.Count == 0 || kinds.All(k => !k.Reduced))
+        {
+            if (x.Length == 0) Fill(y, 0f); else Copy(x, y);
+            return;
+        }
+        if (kinds.Count <= 3 && kinds.Count(k => k.Reduced) == 1)
+        {
+            int at = kinds.FindIndex(k => k.Reduced);
+            long outer = at > 0 ? kinds[0].Size : 1, inner = at < kinds.Count - 1 ? kinds[^1].Size : 1;
+            Reduce(ReduceOp.Sum, x, checked((int)outer), checked((int)kinds[at].Size), checked((int)inner), y, null);
+            return;
+        }
+        // General pattern: accumulate with zero strides on the reduced axes (atomics in StridedCopy).
+        Fill(y, 0f);
+        var yStrides = y.Shape.Strides();
+        for (int i = 0; i < y.Rank; i++) if (y.Shape[i] == 1) yStrides[i] = 0;
+        StridedCopy(x, 0, x.Shape.Strides(), y, 0, yStrides, x.Shape.Dims, accumulate: true);
+    }
+}

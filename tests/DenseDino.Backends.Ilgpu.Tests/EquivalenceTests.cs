@@ -1,0 +1,289 @@
+using DenseDino.Backends.Cpu;
+using DenseDino.Numerics;
+
+namespace DenseDino.Backends.Ilgpu.Tests;
+
+/// <summary>
+/// Every primitive on CpuBackend and IlgpuBackend(ilgpu-cpu) with the same seeded, non-constant
+/// inputs of awkward sizes (odd, not multiples of the group size, 1, empty). Outputs start as NaN
+/// (accumulating ones with random values), so a missed write shows. Tolerance
+/// |ilgpu − cpu| ≤ 2e-5 + 2e-4·|cpu|: float32 sums in a different order, no more.
+/// </summary>
+public sealed class EquivalenceTests
+{
+    private const double Atol = 2e-5, Rtol = 2e-4;
+    private static readonly CpuBackend Cpu = new(threads: 2);
+    private static IBackend Gpu => IlgpuTestBackends.Simulator;
+
+    /// <summary>A tensor of a case: input data, or null for a NaN-poisoned output.</summary>
+    private sealed record Spec(string Name, int[] Shape, float[]? Data, bool Compare);
+
+    private static Spec In(string name, int[] shape, int seed, float lo = -1f, float hi = 1f) => new(name, shape, Random(shape, seed, lo, hi), false);
+    private static Spec Out(string name, params int[] shape) => new(name, shape, null, true);
+    /// <summary>An output that is accumulated into: starts from random data.</summary>
+    private static Spec Acc(string name, int[] shape, int seed) => new(name, shape, Random(shape, seed, -1f, 1f), true);
+
+    private static float[] Random(int[] shape, int seed, float lo, float hi)
+    {
+        var rng = new Random(seed);
+        long n = 1;
+        foreach (int d in shape) n *= d;
+        var data = new float[n];
+        for (int i = 0; i < n; i++) data[i] = lo + (hi - lo) * (float)rng.NextDouble();
+        return data;
+    }
+
+    private static void Check(string what, Spec[] specs, Action<IBackend, Dictionary<string, Tensor>> op, double rtol = Rtol)
+    {
+        var results = new List<Dictionary<string, float[]>>();
+        foreach (var backend in new[] { Cpu, Gpu })
+        {
+            using var scope = TensorScope.Begin();
+            var t = new Dictionary<string, Tensor>();
+            foreach (var s in specs)
+                t[s.Name] = s.Data is null ? Tensor.Full(backend, s.Shape, float.NaN) : Tensor.FromArray(backend, s.Data, s.Shape);
+            op(backend, t);
+            results.Add(specs.Where(s => s.Compare).ToDictionary(s => s.Name, s => t[s.Name].ToArray()));
+        }
+        foreach (var (name, expected) in results[0])
+        {
+            var actual = results[1][name];
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                double e = expected[i], a = actual[i];
+                if (double.IsNaN(e) && double.IsNaN(a)) continue;
+                if (!(Math.Abs(a - e) <= Atol + rtol * Math.Abs(e)))
+                    Assert.Fail($"{what}: {name}[{i}] ilgpu {a:R}, cpu {e:R} (|diff| {Math.Abs(a - e):E2})");
+            }
+        }
+    }
+
+    public static TheoryData<int> Sizes => new() { 0, 1, 37, 300 };
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void FillCopyDropout(int n)
+    {
+        Check($"fill {n}", [Out("y", n)], (b, t) => b.Fill(t["y"], 2.5f));
+        Check($"copy {n}", [In("x", [n], 1), Out("y", n)], (b, t) => b.Copy(t["x"], t["y"]));
+        // The mask must be bit-identical: both backends hash (seed, index) the same way.
+        Check($"dropout {n}", [Out("m", n)], (b, t) => b.DropoutMask(12345UL, 0.3f, t["m"]), rtol: 0);
+    }
+
+    public static TheoryData<UnaryOp, int> UnaryCases()
+    {
+        var data = new TheoryData<UnaryOp, int>();
+        foreach (var op in Enum.GetValues<UnaryOp>())
+            foreach (int n in new[] { 0, 1, 53 }) data.Add(op, n);
+        return data;
+    }
+
+    [Theory, MemberData(nameof(UnaryCases))]
+    public void UnaryAndBackward(UnaryOp op, int n)
+    {
+        bool positive = op is UnaryOp.Log or UnaryOp.Sqrt or UnaryOp.PowScalar;
+        float lo = positive ? 0.1f : -3f, hi = 3f;
+        float alpha = op == UnaryOp.PowScalar ? 1.7f : 0.75f;
+        Check($"{op} {n}", [In("x", [n], 2, lo, hi), Out("y", n)], (b, t) => b.Unary(op, t["x"], alpha, t["y"]));
+        foreach (bool acc in new[] { false, true })
+            Check($"{op} backward {n} acc={acc}", [In("x", [n], 2, lo, hi), In("g", [n], 3), acc ? Acc("dx", [n], 4) : Out("dx", n), Out("y", n)], (b, t) =>
+            {
+                b.Unary(op, t["x"], alpha, t["y"]);
+                b.UnaryBackward(op, t["x"], t["y"], t["g"], alpha, t["dx"], acc);
+            });
+    }
+
+    public static TheoryData<int[], int[], int[]> BinaryShapes => new()
+    {
+        { [7, 5], [7, 5], [7, 5] },
+        { [3, 1, 5], [1, 4, 1], [3, 4, 5] },
+        { [5], [3, 4, 5], [3, 4, 5] },
+        { [1], [2, 3], [2, 3] },
+        { [2, 3, 1, 5, 1, 3, 2], [1, 3, 4, 1, 2, 1, 2], [2, 3, 4, 5, 2, 3, 2] },
+        { [0, 3], [1, 3], [0, 3] },
+    };
+
+    [Theory, MemberData(nameof(BinaryShapes))]
+    public void BinaryBroadcast(int[] a, int[] b, int[] y)
+    {
+        foreach (var op in Enum.GetValues<BinaryOp>())
+            Check($"{op}", [In("a", a, 5), In("b", b, 6, 0.5f, 2f), Out("y", y)], (be, t) => be.Binary(op, t["a"], t["b"], t["y"]));
+    }
+
+    public static TheoryData<int[], int[]> SumShapes => new()
+    {
+        { [3, 4, 5], [1, 4, 1] },
+        { [3, 4, 5], [3, 1, 5] },
+        { [3, 4, 5], [1, 1, 5] },
+        { [3, 4, 5], [3, 4, 1] },
+        { [3, 4, 5], [1, 1, 1] },
+        { [2, 3, 4, 5], [2, 1, 4, 1] },
+        { [3, 4], [3, 4] },
+    };
+
+    [Theory, MemberData(nameof(SumShapes))]
+    public void SumToShape(int[] x, int[] y) =>
+        Check("sum_to_shape", [In("x", x, 7), Out("y", y)], (b, t) => b.SumToShape(t["x"], t["y"]));
+
+    public static TheoryData<int, int, int> ReduceShapes => new() { { 3, 37, 1 }, { 2, 300, 1 }, { 3, 5, 7 }, { 1, 1, 1 }, { 4, 1, 3 } };
+
+    [Theory, MemberData(nameof(ReduceShapes))]
+    public void ReduceAndMaxBackward(int outer, int n, int inner)
+    {
+        foreach (var op in Enum.GetValues<ReduceOp>())
+            Check($"{op}", [In("x", [outer, n, inner], 8), Out("y", outer, inner), Out("i", outer, inner)], (b, t) =>
+                b.Reduce(op, t["x"], outer, n, inner, t["y"], op == ReduceOp.Max ? t["i"] : null), rtol: 1e-3);
+        Check("max backward", [In("x", [outer, n, inner], 8), In("g", [outer, inner], 9), Out("y", outer, inner), Out("i", outer, inner), Out("dx", outer, n, inner)], (b, t) =>
+        {
+            b.Reduce(ReduceOp.Max, t["x"], outer, n, inner, t["y"], t["i"]);
+            b.MaxBackward(t["g"], t["i"], outer, n, inner, t["dx"]);
+        });
+    }
+
+    [Fact]
+    public void StridedCopyPermuteAndAccumulate()
+    {
+        // x [2,3,4] permuted (2,0,1) into y [4,2,3], with offsets inside larger tensors.
+        long[] xs = [12, 4, 1], ys = [1, 12, 3];
+        int[] shape = [2, 3, 4];
+        Check("strided copy", [In("x", [30], 10), Acc("y", [30], 11)], (b, t) => b.StridedCopy(t["x"], 2, xs, t["y"], 1, ys, shape, accumulate: false));
+        Check("strided add", [In("x", [30], 10), Acc("y", [30], 11)], (b, t) => b.StridedCopy(t["x"], 2, xs, t["y"], 1, ys, shape, accumulate: true));
+        // Zero strides in y: elements collide and must all land.
+        Check("strided add collide", [In("x", [24], 12), Acc("y", [4], 13)], (b, t) => b.StridedCopy(t["x"], 0, [12, 4, 1], t["y"], 0, [0, 0, 1], shape, accumulate: true));
+        // Eight dims that cannot merge (a full reversal): the leading two are split on the host.
+        int[] eight = [2, 2, 2, 2, 2, 2, 2, 2];
+        long[] fwd = [128, 64, 32, 16, 8, 4, 2, 1], rev = [1, 2, 4, 8, 16, 32, 64, 128];
+        Check("strided copy 8 dims", [In("x", [256], 12), Out("y", 256)], (b, t) => b.StridedCopy(t["x"], 0, fwd, t["y"], 0, rev, eight, accumulate: false));
+        Check("strided empty", [In("x", [4], 12), Acc("y", [4], 13)], (b, t) => b.StridedCopy(t["x"], 0, [1, 1], t["y"], 0, [1, 1], [0, 4], accumulate: false));
+    }
+
+    [Fact]
+    public void IndexSelectAndAdd()
+    {
+        int[] idx = [4, 0, 4, 2, 4];
+        Check("index select", [In("x", [3, 5, 7], 14), Out("y", 3, 5, 7)], (b, t) => b.IndexSelect(t["x"], 3, 5, 7, idx, t["y"]));
+        Check("index add", [In("g", [3, 5, 7], 15), Acc("dx", [3, 5, 7], 16)], (b, t) => b.IndexAdd(t["g"], 3, 5, 7, idx, t["dx"]));
+        Check("index select empty", [In("x", [3, 5, 7], 14), Out("y", 3, 0, 7)], (b, t) => b.IndexSelect(t["x"], 3, 5, 7, [], t["y"]));
+    }
+
+    public static TheoryData<int, int, int, int, bool, bool, bool, float> GemmCases => new()
+    {
+        { 1, 17, 19, 23, false, false, false, 0f },
+        { 3, 17, 19, 23, true, false, true, 0f },
+        { 2, 5, 33, 7, false, true, false, 0.5f },
+        { 2, 9, 1, 40, true, true, true, 1f },
+        { 1, 1, 1, 1, false, false, true, 0f },
+        { 2, 3, 4, 0, false, false, true, 0.5f },
+    };
+
+    [Theory, MemberData(nameof(GemmCases))]
+    public void MatMul(int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta)
+    {
+        // B is shared by every batch item (stride 0), as a linear layer's weight is.
+        var shape = new GemmShape(batch, m, n, k, ta, tb, (long)m * k, 0, (long)m * n);
+        Spec c = beta == 0 ? Out("c", batch, m, n) : Acc("c", [batch, m, n], 17);
+        Check($"gemm {shape}", [In("a", [batch * m * k], 18), In("b", [k * n], 19), In("bias", [n], 20), c], (be, t) =>
+            be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
+    }
+
+    public static TheoryData<int, int> RowShapes => new() { { 5, 37 }, { 2, 300 }, { 1, 1 }, { 0, 4 } };
+
+    [Theory, MemberData(nameof(RowShapes))]
+    public void LayerNormAndBackward(int rows, int d) =>
+        Check("layer norm", [In("x", [rows, d], 21), In("gamma", [d], 22), In("beta", [d], 23), In("g", [rows, d], 24),
+            Out("y", rows, d), Out("mean", rows), Out("rstd", rows), Out("dx", rows, d), Acc("dgamma", [d], 25), Acc("dbeta", [d], 26)], (b, t) =>
+        {
+            b.LayerNorm(t["x"], t["gamma"], t["beta"], 1e-5f, t["y"], t["mean"], t["rstd"]);
+            b.LayerNormBackward(t["x"], t["gamma"], t["mean"], t["rstd"], t["g"], t["dx"], t["dgamma"], t["dbeta"]);
+        }, rtol: 1e-3);
+
+    [Theory, MemberData(nameof(RowShapes))]
+    public void SoftmaxAndBackward(int rows, int d)
+    {
+        foreach (bool log in new[] { false, true })
+            Check($"softmax log={log}", [In("x", [rows, d], 27, -4f, 4f), In("g", [rows, d], 28), Out("y", rows, d), Out("dx", rows, d)], (b, t) =>
+            {
+                b.Softmax(t["x"], log, t["y"]);
+                b.SoftmaxBackward(t["y"], t["g"], log, t["dx"]);
+            }, rtol: 1e-3);
+    }
+
+    [Theory, MemberData(nameof(RowShapes))]
+    public void L2NormalizeAndWeightNorm(int rows, int d)
+    {
+        Check("l2 normalize", [In("x", [rows, d], 29), In("g", [rows, d], 30), Out("y", rows, d), Out("n", rows), Out("dx", rows, d)], (b, t) =>
+        {
+            b.L2Normalize(t["x"], 1e-12f, t["y"], t["n"]);
+            b.L2NormalizeBackward(t["x"], t["n"], t["g"], 1e-12f, t["dx"]);
+        }, rtol: 1e-3);
+        // eps larger than the norm: the clamp path.
+        Check("l2 normalize clamped", [In("x", [rows, d], 29, -1e-3f, 1e-3f), In("g", [rows, d], 30), Out("y", rows, d), Out("n", rows), Out("dx", rows, d)], (b, t) =>
+        {
+            b.L2Normalize(t["x"], 10f, t["y"], t["n"]);
+            b.L2NormalizeBackward(t["x"], t["n"], t["g"], 10f, t["dx"]);
+        });
+        Check("weight norm", [In("gain", [rows], 31), In("v", [rows, d], 32), In("dw", [rows, d], 33), Out("w", rows, d), Out("n", rows), Out("dg", rows), Out("dv", rows, d)], (b, t) =>
+        {
+            b.WeightNorm(t["gain"], t["v"], t["w"], t["n"]);
+            b.WeightNormBackward(t["gain"], t["v"], t["n"], t["dw"], t["dg"], t["dv"]);
+        }, rtol: 1e-3);
+    }
+
+    [Theory, MemberData(nameof(RowShapes))]
+    public void SoftCrossEntropyAndBackward(int rows, int k) =>
+        Check("sce", [In("t", [rows, k], 34, 0f, 1f), In("s", [rows, k], 35, -5f, 5f), In("dl", [rows], 36), Out("loss", rows), Out("lse", rows), Out("ds", rows, k)], (b, t) =>
+        {
+            b.SoftCrossEntropy(t["t"], t["s"], t["loss"], t["lse"]);
+            b.SoftCrossEntropyBackward(t["t"], t["s"], t["lse"], t["dl"], t["ds"]);
+        }, rtol: 1e-3);
+
+    public static TheoryData<int, int, int, int, bool> AttentionShapes => new() { { 3, 7, 5, 4, false }, { 2, 5, 5, 3, true }, { 1, 1, 1, 1, false }, { 2, 9, 17, 8, true } };
+
+    [Theory, MemberData(nameof(AttentionShapes))]
+    public void AttentionAndBackward(int bh, int lq, int lk, int dh, bool masked) =>
+        Check("attention", [In("q", [1, bh, lq, dh], 37), In("k", [1, bh, lk, dh], 38), In("v", [1, bh, lk, dh], 39), In("mask", [lq, lk], 40, -2f, 0f),
+            In("go", [1, bh, lq, dh], 41), Out("o", 1, bh, lq, dh), Out("p", 1, bh, lq, lk), Out("dq", 1, bh, lq, dh), Out("dk", 1, bh, lk, dh), Out("dv", 1, bh, lk, dh)], (b, t) =>
+        {
+            b.Attention(t["q"], t["k"], t["v"], masked ? t["mask"] : null, 0.5f, t["o"], t["p"]);
+            b.AttentionBackward(t["q"], t["k"], t["v"], t["p"], t["go"], 0.5f, t["dq"], t["dk"], t["dv"]);
+        }, rtol: 1e-3);
+
+    public static TheoryData<int, int, int, int, int, int> GridShapes => new() { { 2, 3, 5, 7, 4, 6 }, { 1, 1, 1, 1, 1, 1 }, { 1, 2, 8, 3, 5, 5 } };
+
+    [Theory, MemberData(nameof(GridShapes))]
+    public void GridSampleAndBackward(int n, int c, int h, int w, int ho, int wo) =>
+        Check("grid sample", [In("x", [n, c, h, w], 42), In("grid", [n, ho, wo, 2], 43, -1.3f, 1.3f), In("go", [n, c, ho, wo], 44),
+            Out("y", n, c, ho, wo), Out("dx", n, c, h, w), Out("dgrid", n, ho, wo, 2)], (b, t) =>
+        {
+            b.GridSampleBicubic(t["x"], t["grid"], t["y"]);
+            b.GridSampleBicubicBackward(t["x"], t["grid"], t["go"], t["dx"], t["dgrid"]);
+        }, rtol: 1e-3);
+
+    public static TheoryData<int, int, int, int, double> InterpolateShapes => new()
+    {
+        { 5, 7, 9, 4, 0 }, { 4, 4, 4, 4, 0 }, { 3, 5, 7, 12, 2.5 }, { 1, 1, 3, 2, 0 },
+    };
+
+    [Theory, MemberData(nameof(InterpolateShapes))]
+    public void InterpolateAndBackward(int h, int w, int ho, int wo, double scale) =>
+        Check("interpolate", [In("x", [2, 3, h, w], 45), In("go", [2, 3, ho, wo], 46), Out("y", 2, 3, ho, wo), Out("dx", 2, 3, h, w)], (b, t) =>
+        {
+            b.InterpolateBicubic(t["x"], scale, scale, t["y"]);
+            b.InterpolateBicubicBackward(t["go"], scale, scale, t["dx"]);
+        }, rtol: 1e-3);
+
+    [Theory, MemberData(nameof(Sizes))]
+    public void OptimiserPrimitives(int n)
+    {
+        Check($"sum of squares {n}", [In("x", [n], 47), Acc("r", [3], 48)], (b, t) => b.SumOfSquares(t["x"], t["r"], 1), rtol: 1e-3);
+        foreach (float maxNorm in new[] { 0.5f, 1e6f })
+            Check($"clip {n} {maxNorm}", [Acc("x", [n], 49), Out("r", 2)], (b, t) =>
+            {
+                b.SumOfSquares(t["x"], t["r"], 1);
+                b.ClipByNorm(t["x"], t["r"], 1, maxNorm);
+            }, rtol: 1e-3);
+        Check($"adamw {n}", [In("g", [n], 50), Acc("p", [n], 51), Acc("m", [n], 52), new Spec("v", [n], Random([n], 53, 0f, 1f), true)], (b, t) =>
+            b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3)));
+        Check($"ema {n}", [In("s", [n], 54), Acc("t", [n], 55)], (b, t) => b.Ema(t["t"], t["s"], 0.996f));
+    }
+}

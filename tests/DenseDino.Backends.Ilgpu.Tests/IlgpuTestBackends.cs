@@ -1,0 +1,41 @@
+using DenseDino.Backends.Ilgpu;
+using DenseDino.Numerics;
+using ILGPU.Runtime;
+
+namespace DenseDino.Backends.Ilgpu.Tests;
+
+/// <summary>Process-wide backends: ILGPU contexts are costly, and kernels compile once per accelerator.</summary>
+internal static class IlgpuTestBackends
+{
+    private static readonly Lazy<IlgpuBackend> simulator = new(() => IlgpuBackend.Create("ilgpu-cpu"));
+    private static readonly Lazy<(IlgpuBackend? Backend, string Reason)> cuda = new(() =>
+    {
+        try { return (IlgpuBackend.Create("cuda"), ""); }
+        catch (Exception e) { return (null, "no CUDA device: " + e.Message); }
+    });
+
+    /// <summary>ILGPU's CPU accelerator (256-thread groups): slow with barriers, so shapes stay ≤ 64.</summary>
+    public static IlgpuBackend Simulator => simulator.Value;
+
+    /// <summary>The first CUDA device, or a skip (with the reason) where there is none.</summary>
+    public static IBackend CudaOrSkip
+    {
+        get
+        {
+            var (backend, reason) = cuda.Value;
+            if (backend is null) Assert.Skip(reason);
+            return backend;
+        }
+    }
+}
+
+public sealed class IlgpuCpuOpGoldenTests : DenseDino.Numerics.Tests.Golden.OpGoldenTests
+{
+    protected override IBackend Backend => IlgpuTestBackends.Simulator;
+}
+
+/// <summary>The golden suite on CUDA; every case reports skipped where no CUDA device exists (CI).</summary>
+public sealed class CudaOpGoldenTests : DenseDino.Numerics.Tests.Golden.OpGoldenTests
+{
+    protected override IBackend Backend => IlgpuTestBackends.CudaOrSkip;
+}
