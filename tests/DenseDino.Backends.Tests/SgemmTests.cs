@@ -75,15 +75,13 @@ public unsafe class SgemmTests
     [Theory, MemberData(nameof(KernelCases))]
     public void MatchesNaive_ForcedKernel(string kernel, Case c) => Check(c, Enum.Parse<SgemmKernel>(kernel));
 
-    [Fact]
-    public void SmallProblemUsesCallerThreadOnly()
-    {
-        // 8x8x8 must not fork: the whole call runs on the calling thread.
-        var c = new Case(1, 8, 8, 8, false, false, 1f, 0f, false, false, 0, 2);
-        int caller = Environment.CurrentManagedThreadId;
-        Check(c, SgemmKernel.Auto);
-        Assert.Equal(caller, Environment.CurrentManagedThreadId);
-    }
+    [Theory]
+    [InlineData(1, 8, 8, 8, 2, 1)]        // tiny: forking would cost more than it saves
+    [InlineData(96, 8, 8, 8, 2, 1)]       // still under the threshold in total
+    [InlineData(1, 197, 576, 192, 2, 2)]
+    [InlineData(1, 2048, 2048, 2048, 1, 1)]
+    public void WorkerCount(int batch, int m, int n, int k, int threads, int expected) =>
+        Assert.Equal(expected, Sgemm.Workers(batch, m, n, k, threads));
 
     private static void Check(Case c, SgemmKernel kernel)
     {

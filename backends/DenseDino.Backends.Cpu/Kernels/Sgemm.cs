@@ -41,7 +41,7 @@ internal static unsafe class Sgemm
             Lda = lda, Ldb = ldb, Ldc = ldc, TransA = transA, TransB = transB,
         };
         long flops = 2L * m * n * Math.Max(k, 1);
-        if (threads <= 1 || flops * batch < ParallelFlops)
+        if (Workers(batch, m, n, k, threads) <= 1)
         {
             for (int i = 0; i < batch; i++) SgemmDriver.Run(Item(g, i, strideA, strideB, strideC), kind);
             return;
@@ -57,6 +57,10 @@ internal static unsafe class Sgemm
         }
         for (int i = 0; i < batch; i++) RunSplit(Item(g, i, strideA, strideB, strideC), kind, threads);
     }
+
+    /// <summary>How many threads a call may use: 1 (no fork) when the whole job is too small to pay for one.</summary>
+    internal static int Workers(int batch, int m, int n, int k, int threads) =>
+        threads <= 1 || 2L * m * n * Math.Max(k, 1) * batch < ParallelFlops ? 1 : threads;
 
     private static GemmProblem Item(GemmProblem g, int i, long strideA, long strideB, long strideC)
     {
