@@ -53,7 +53,7 @@ internal static unsafe class SgemmDriver
         int kcMax = Math.Min(KC, g.K);
         int mcMax = Math.Min(MC, RoundUp(g.M, SgemmPack.MR));
         int ncMax = Math.Min(NC, RoundUp(g.N, nr));
-        var s = SgemmScratch.For((long)mcMax * kcMax, (long)kcMax * ncMax, SgemmPack.MR * nr);
+        var s = SgemmScratch.For((long)mcMax * kcMax + SgemmPack.PackASlack, (long)kcMax * ncMax, SgemmPack.MR * nr);
         float* pa = s.PackA, pb = s.PackB, tile = s.Tile;
 
         for (int jc = 0; jc < g.N; jc += NC)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -12,6 +13,9 @@ internal static unsafe class SgemmPack
 {
     public const int MR = 6;
 
+    /// <summary>Floats PackA may write past mc x kc (the tail of its last 8-wide store).</summary>
+    public const int PackASlack = 8;
+
     /// <summary>Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A), scaled by alpha.</summary>
     public static void PackA(float* a, int lda, bool transA, int i0, int mc, int p0, int kc, float alpha, float* dst)
     {
@@ -22,7 +26,22 @@ internal static unsafe class SgemmPack
             {
                 float* r0 = a + (long)(i0 + ir) * lda + p0;
                 float* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
-                for (int p = 0; p < kc; p++, dst += MR)
+                int p = 0;
+                if (Avx.IsSupported)
+                {
+                    // 8 k steps at a time: transpose rows r0..r5 (+2 dummy copies of r5) and store each
+                    // 8-float column at a 6-float stride; each store's 2-float tail is overwritten by the
+                    // next one, the last tail lands in the slack the scratch keeps after PackA.
+                    var va = Vector256.Create(alpha);
+                    for (; p + 8 <= kc; p += 8, dst += 8 * MR)
+                    {
+                        Vector256<float> x5 = Avx.LoadVector256(r5 + p);
+                        Transpose8x8(Avx.LoadVector256(r0 + p) * va, Avx.LoadVector256(r1 + p) * va,
+                            Avx.LoadVector256(r2 + p) * va, Avx.LoadVector256(r3 + p) * va,
+                            Avx.LoadVector256(r4 + p) * va, x5 * va, x5, x5, dst, MR);
+                    }
+                }
+                for (; p < kc; p++, dst += MR)
                 {
                     dst[0] = alpha * r0[p]; dst[1] = alpha * r1[p]; dst[2] = alpha * r2[p];
                     dst[3] = alpha * r3[p]; dst[4] = alpha * r4[p]; dst[5] = alpha * r5[p];
@@ -85,12 +104,17 @@ internal static unsafe class SgemmPack
             for (int j = 0; j < nr; j++) dst[(long)p * nr + j] = j < w ? src[(long)j * ldb + p] : 0f;
     }
 
-    private static void Transpose8x8(float* s, long lds, float* d, long ldd)
+    private static void Transpose8x8(float* s, long lds, float* d, long ldd) =>
+        Transpose8x8(Avx.LoadVector256(s), Avx.LoadVector256(s + lds),
+            Avx.LoadVector256(s + 2 * lds), Avx.LoadVector256(s + 3 * lds),
+            Avx.LoadVector256(s + 4 * lds), Avx.LoadVector256(s + 5 * lds),
+            Avx.LoadVector256(s + 6 * lds), Avx.LoadVector256(s + 7 * lds), d, ldd);
+
+    // Stores column q of the 8x8 block [r0; ...; r7] at d + q * ldd, in increasing q.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* d, long ldd)
     {
-        Vector256<float> r0 = Avx.LoadVector256(s), r1 = Avx.LoadVector256(s + lds),
-            r2 = Avx.LoadVector256(s + 2 * lds), r3 = Avx.LoadVector256(s + 3 * lds),
-            r4 = Avx.LoadVector256(s + 4 * lds), r5 = Avx.LoadVector256(s + 5 * lds),
-            r6 = Avx.LoadVector256(s + 6 * lds), r7 = Avx.LoadVector256(s + 7 * lds);
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1),
             t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3),
             t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5),
