@@ -65,7 +65,9 @@ internal static class CpuWorkerPool
     private static void WorkerLoop(int index)
     {
         isWorker = true;
-        Job? seen = Volatile.Read(ref current);
+        // Not Volatile.Read(ref current): the job this worker was created for may already be published.
+        // Any older job was published before the worker existed, so its Chunks never reach this index.
+        Job? seen = null;
         while (true)
         {
             long until = Stopwatch.GetTimestamp() + SpinTicks;
