@@ -14,6 +14,8 @@ internal static class CpuParallel
         int useful = (int)Math.Clamp(count * Math.Max(costPerItem, 1) / 65536, 1, Math.Max(threads, 1));
         int chunks = Math.Min(useful, count);
         if (chunks <= 1) { body(0, count); return; }
+        if (CpuWorkerPool.TryRun(count, chunks, body)) return;
+        // The pool is busy (a nested or concurrent call): the thread pool still gives correct results.
         Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
         {
             int start = (int)((long)count * c / chunks);

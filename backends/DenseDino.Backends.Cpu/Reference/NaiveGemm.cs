@@ -1,6 +1,9 @@
 namespace DenseDino.Backends.Cpu.Reference;
 
-/// <summary>The slow oracle for Sgemm: a plain triple loop with double accumulation.</summary>
+/// <summary>
+/// The slow oracle for <see cref="Kernels.Sgemm"/>: same contract, plain triple loop,
+/// double accumulation so that its own rounding error is negligible next to the fast kernel's.
+/// </summary>
 internal static unsafe class NaiveGemm
 {
     public static void Run(int batch, int m, int n, int k, float alpha,
@@ -8,18 +11,26 @@ internal static unsafe class NaiveGemm
         float* b, long strideB, int ldb, bool transB,
         float beta, float* c, long strideC, int ldc, float* bias, int threads)
     {
-        for (int p = 0; p < batch; p++)
+        _ = threads; // the oracle is single-threaded on purpose
+        for (int bi = 0; bi < batch; bi++)
         {
-            float* A = a + p * strideA, B = b + p * strideB, C = c + p * strideC;
+            float* ab = a + bi * strideA, bb = b + bi * strideB, cb = c + bi * strideC;
             for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++)
+            for (int j = 0; j < n; j++)
+            {
+                double acc = 0;
+                for (int p = 0; p < k; p++)
                 {
-                    double acc = 0;
-                    for (int q = 0; q < k; q++)
-                        acc += (double)(transA ? A[q * lda + i] : A[i * lda + q]) * (transB ? B[j * ldb + q] : B[q * ldb + j]);
-                    double v = alpha * acc + (beta == 0 ? 0 : beta * C[i * ldc + j]) + (bias == null ? 0 : bias[j]);
-                    C[i * ldc + j] = (float)v;
+                    double x = transA ? ab[(long)p * lda + i] : ab[(long)i * lda + p];
+                    double y = transB ? bb[(long)j * ldb + p] : bb[(long)p * ldb + j];
+                    acc += x * y;
                 }
+                double r = alpha * acc;
+                // beta == 0 must not read C: it may hold NaN garbage.
+                if (beta != 0) r += (double)beta * cb[(long)i * ldc + j];
+                if (bias != null) r += bias[j];
+                cb[(long)i * ldc + j] = (float)r;
+            }
         }
     }
 }
