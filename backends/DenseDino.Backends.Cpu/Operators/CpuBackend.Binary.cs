@@ -136,30 +136,7 @@ internal sealed class BroadcastLayout
 
     public static BroadcastLayout Create(Shape y, Shape a, Shape b)
     {
-        int rank = y.Rank;
-        var sa = Strides(y, a);
-        var sb = Strides(y, b);
-        var d = new List<long>();
-        var la = new List<long>();
-        var lb = new List<long>();
-        for (int i = 0; i < rank; i++)
-        {
-            if (y[i] == 1) continue;
-            int last = d.Count - 1;
-            // Axis i merges into the previous one when both operands step through it contiguously.
-            if (last >= 0 && la[last] == sa[i] * y[i] && lb[last] == sb[i] * y[i])
-            {
-                d[last] *= y[i];
-                la[last] = sa[i];
-                lb[last] = sb[i];
-            }
-            else
-            {
-                d.Add(y[i]);
-                la.Add(sa[i]);
-                lb.Add(sb[i]);
-            }
-        }
+        var (d, la, lb) = StrideLayout.Coalesce(y.Dims, StrideLayout.BroadcastStrides(y, a), StrideLayout.BroadcastStrides(y, b));
         if (d.Count == 0) { d.Add(1); la.Add(0); lb.Add(0); }
         var layout = new BroadcastLayout { dims = d.ToArray(), strideA = la.ToArray(), strideB = lb.ToArray() };
         layout.Inner = (int)d[^1];
@@ -177,20 +154,6 @@ internal sealed class BroadcastLayout
         layout.InnerStrideA = (int)la[^1];
         layout.InnerStrideB = (int)lb[^1];
         return layout;
-    }
-
-    private static long[] Strides(Shape y, Shape x)
-    {
-        var s = new long[y.Rank];
-        long acc = 1;
-        for (int i = y.Rank - 1; i >= 0; i--)
-        {
-            int xi = i - (y.Rank - x.Rank);
-            int dim = xi >= 0 ? x[xi] : 1;
-            s[i] = dim == 1 ? 0 : acc;
-            acc *= dim;
-        }
-        return s;
     }
 
     /// <summary>Offsets of a and b at the start of output row r (rows are the outer axes flattened).</summary>

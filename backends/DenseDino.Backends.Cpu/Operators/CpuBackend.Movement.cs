@@ -7,28 +7,9 @@ public sealed unsafe partial class CpuBackend
     public void StridedCopy(Tensor x, long xOffset, ReadOnlySpan<long> xStrides, Tensor y, long yOffset, ReadOnlySpan<long> yStrides, ReadOnlySpan<int> shape, bool accumulate)
     {
         // Merge axes that are contiguous in both x and y, so the inner run is long.
-        var d = new List<long>();
-        var sx = new List<long>();
-        var sy = new List<long>();
         long total = 1;
-        for (int i = 0; i < shape.Length; i++)
-        {
-            total *= shape[i];
-            if (shape[i] == 1) continue;
-            int last = d.Count - 1;
-            if (last >= 0 && sx[last] == xStrides[i] * shape[i] && sy[last] == yStrides[i] * shape[i])
-            {
-                d[last] *= shape[i];
-                sx[last] = xStrides[i];
-                sy[last] = yStrides[i];
-            }
-            else
-            {
-                d.Add(shape[i]);
-                sx.Add(xStrides[i]);
-                sy.Add(yStrides[i]);
-            }
-        }
+        foreach (int n in shape) total *= n;
+        var (d, sx, sy) = StrideLayout.Coalesce(shape, xStrides, yStrides);
         if (total == 0) return;
         if (d.Count == 0) { d.Add(1); sx.Add(1); sy.Add(1); }
         float* px = Ptr(x) + xOffset, py = Ptr(y) + yOffset;

@@ -37,32 +37,8 @@ public sealed partial class IlgpuBackend
     }
 
     /// <summary>y's dims with a's and b's strides (0 where broadcast), merging axes both walk contiguously.</summary>
-    private static (List<long> Dims, List<long> A, List<long> B) Broadcast(Shape y, Shape a, Shape b)
-    {
-        var sa = BroadcastStrides(y, a);
-        var sb = BroadcastStrides(y, b);
-        var d = new List<long>();
-        var la = new List<long>();
-        var lb = new List<long>();
-        for (int i = 0; i < y.Rank; i++)
-        {
-            if (y[i] == 1) continue;
-            int last = d.Count - 1;
-            if (last >= 0 && la[last] == sa[i] * y[i] && lb[last] == sb[i] * y[i])
-            {
-                d[last] *= y[i];
-                la[last] = sa[i];
-                lb[last] = sb[i];
-            }
-            else
-            {
-                d.Add(y[i]);
-                la.Add(sa[i]);
-                lb.Add(sb[i]);
-            }
-        }
-        return (d, la, lb);
-    }
+    private static (List<long> Dims, List<long> A, List<long> B) Broadcast(Shape y, Shape a, Shape b) =>
+        StrideLayout.Coalesce(y.Dims, StrideLayout.BroadcastStrides(y, a), StrideLayout.BroadcastStrides(y, b));
 
     private static List<long> ContiguousStrides(List<long> dims)
     {
@@ -70,19 +46,5 @@ public sealed partial class IlgpuBackend
         long acc = 1;
         for (int i = dims.Count - 1; i >= 0; i--) { s[i] = acc; acc *= dims[i]; }
         return [.. s];
-    }
-
-    private static long[] BroadcastStrides(Shape y, Shape x)
-    {
-        var s = new long[y.Rank];
-        long acc = 1;
-        for (int i = y.Rank - 1; i >= 0; i--)
-        {
-            int xi = i - (y.Rank - x.Rank);
-            int dim = xi >= 0 ? x[xi] : 1;
-            s[i] = dim == 1 ? 0 : acc;
-            acc *= dim;
-        }
-        return s;
     }
 }

@@ -1,4 +1,5 @@
 using DenseDino.Backends.Ilgpu.Kernels;
+using DenseDino.Numerics;
 
 namespace DenseDino.Backends.Ilgpu;
 
@@ -7,28 +8,9 @@ public sealed partial class IlgpuBackend
     public void StridedCopy(Tensor x, long xOffset, ReadOnlySpan<long> xStrides, Tensor y, long yOffset, ReadOnlySpan<long> yStrides, ReadOnlySpan<int> shape, bool accumulate)
     {
         // Merge axes contiguous in both x and y, so at most six remain for the kernel.
-        var d = new List<long>();
-        var sx = new List<long>();
-        var sy = new List<long>();
         long total = 1;
-        for (int i = 0; i < shape.Length; i++)
-        {
-            total *= shape[i];
-            if (shape[i] == 1) continue;
-            int last = d.Count - 1;
-            if (last >= 0 && sx[last] == xStrides[i] * shape[i] && sy[last] == yStrides[i] * shape[i])
-            {
-                d[last] *= shape[i];
-                sx[last] = xStrides[i];
-                sy[last] = yStrides[i];
-            }
-            else
-            {
-                d.Add(shape[i]);
-                sx.Add(xStrides[i]);
-                sy.Add(yStrides[i]);
-            }
-        }
+        foreach (int n in shape) total *= n;
+        var (d, sx, sy) = StrideLayout.Coalesce(shape, xStrides, yStrides);
         if (total == 0) return;
         // Accumulating through a zero stride makes elements collide: atomics then.
         bool collide = accumulate && Enumerable.Range(0, d.Count).Any(i => sy[i] == 0 && d[i] > 1);
