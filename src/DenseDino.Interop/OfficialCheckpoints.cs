@@ -48,6 +48,9 @@ public static class OfficialCheckpoints
     public static void SaveSafeTensors(DenseDinoModel model, string path, IReadOnlyDictionary<string, string>? metadata = null) =>
         SafeTensorsWriter.Write(path, StateLoader.Save(model), WithFormat(metadata, "densedino"));
 
+    /// <summary>The model under the official DenseDINO names as a torch.save file (torch.load gives an OrderedDict state_dict).</summary>
+    public static void SavePth(DenseDinoModel model, string path) => TorchCheckpointWriter.Write(path, StateLoader.Save(model));
+
     /// <summary>The backbone under DINO's ViT names (single pos_embed), as safetensors.</summary>
     public static void SaveDinoBackbone(VisionTransformer vit, string path, IReadOnlyDictionary<string, string>? metadata = null)
     {

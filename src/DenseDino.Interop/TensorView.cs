@@ -13,7 +13,7 @@ internal static class TensorView
         bool empty = false;
         for (int i = 0; i < rank; i++)
         {
-            if (t.Size[i] < 0 || t.Size[i] > int.MaxValue || t.Stride[i] < 0 || t.Stride[i] > t.Storage.Numel)
+            if (t.Size[i] < 0 || t.Size[i] > int.MaxValue || t.Stride[i] < 0 || t.Stride[i] > int.MaxValue)
                 throw new InvalidDataException($"{Where()}: invalid size or stride");
             shape[i] = (int)t.Size[i];
             if (t.Size[i] == 0) empty = true;
@@ -24,7 +24,7 @@ internal static class TensorView
             {
                 if (count > Array.MaxLength / t.Size[i]) throw new InvalidDataException($"{Where()}: too many elements");
                 count *= t.Size[i];
-                last += (t.Size[i] - 1) * t.Stride[i];   // Σ(size−1) ≤ count ≤ 2³¹ and stride ≤ numel ≤ 2³¹: no overflow
+                last += (t.Size[i] - 1) * t.Stride[i];   // Σ(size−1) ≤ count ≤ 2³¹ and stride ≤ 2³¹: no overflow
             }
             if (t.Offset < 0 || last >= t.Storage.Numel)
                 throw new InvalidDataException($"{Where()}: reaches element {last}, storage has {t.Storage.Numel}");
