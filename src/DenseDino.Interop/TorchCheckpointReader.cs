@@ -13,66 +13,75 @@ public static class TorchCheckpointReader
     /// <summary>Caps what one archive entry may claim before it is read (data.pkl and each storage).</summary>
     public const long MaxEntryBytes = int.MaxValue - 64;
 
+    /// <summary>How deeply containers may nest: deeper is never a checkpoint, and would overflow the stack.</summary>
+    public const int MaxDepth = 200;
+
     public static object? Read(string path)
     {
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            return ReadArchive(zip, path);
-        }
-        catch (Exception ex) when (ex is not InvalidDataException and not OutOfMemoryException and not FileNotFoundException
+        using var zip = Zip(() => ZipFile.OpenRead(path), path);
+        var pickles = Zip(() => zip.Entries.Where(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
+                                             && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList(), path);
+        if (pickles.Count != 1) throw new InvalidDataException($"torch checkpoint '{path}': expected one <archive>/data.pkl, found {pickles.Count}");
+        string prefix = pickles[0].FullName[..^"data.pkl".Length];
+        var root = PickleReader.Load(ReadEntry(pickles[0], path), $"{path}:{pickles[0].FullName}");
+        var reader = new Materializer(zip, prefix, path);
+        return reader.Run(root, 0);
+    }
+
+    /// <summary>
+    /// Runs a zip-layer call. System.IO.Compression reports corruption with assorted exception
+    /// types; they become one InvalidDataException naming the file. Only zip calls are wrapped,
+    /// so a bug in this reader still surfaces as itself.
+    /// </summary>
+    private static T Zip<T>(Func<T> f, string path)
+    {
+        try { return f(); }
+        catch (Exception ex) when (ex is not OutOfMemoryException and not FileNotFoundException
                                    and not DirectoryNotFoundException and not UnauthorizedAccessException)
         {
-            // The zip layer reports corruption with assorted exception types: give one, naming the file.
-            throw new InvalidDataException($"torch checkpoint '{path}': corrupt archive ({ex.GetType().Name}: {ex.Message})", ex);
-        }
-        catch (InvalidDataException ex) when (!ex.Message.Contains(path, StringComparison.Ordinal))
-        {
-            throw new InvalidDataException($"torch checkpoint '{path}': not a readable zip archive ({ex.Message}); " +
+            throw new InvalidDataException($"torch checkpoint '{path}': not a readable zip archive ({ex.GetType().Name}: {ex.Message}); " +
                                            "the legacy (pre-1.6) torch.save format is not supported", ex);
         }
     }
 
-    private static object? ReadArchive(ZipArchive zip, string path)
+    /// <summary>Replaces tensor references with data; each container is visited once (pickles may share or cycle).</summary>
+    private sealed class Materializer(ZipArchive zip, string prefix, string path)
     {
-        var pickles = zip.Entries.Where(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
-                                             && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList();
-        if (pickles.Count != 1) throw new InvalidDataException($"torch checkpoint '{path}': expected one <archive>/data.pkl, found {pickles.Count}");
-        string prefix = pickles[0].FullName[..^"data.pkl".Length];
-        var root = PickleReader.Load(ReadEntry(pickles[0], path), $"{path}:{pickles[0].FullName}");
-        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        return Materialize(root, zip, prefix, storages, path);
-    }
+        private readonly Dictionary<string, byte[]> storages = new(StringComparer.Ordinal);
+        private readonly HashSet<object> visited = new(ReferenceEqualityComparer.Instance);
 
-    private static object? Materialize(object? v, ZipArchive zip, string prefix, Dictionary<string, byte[]> storages, string path)
-    {
-        switch (v)
+        public object? Run(object? v, int depth)
         {
-            case TorchTensorRef t:
+            if (v is TorchTensorRef t)
+            {
                 if (!storages.TryGetValue(t.Storage.Key, out var bytes))
                     storages[t.Storage.Key] = bytes = ReadStorage(zip, prefix, t.Storage, path);
                 return TensorView.Gather(t, bytes, path);
-            case PickleDict d:
-                for (int i = 0; i < d.Items.Count; i++)
-                    d.Items[i] = new(d.Items[i].Key, Materialize(d.Items[i].Value, zip, prefix, storages, path));
-                return d;
-            case List<object?> list:
-                for (int i = 0; i < list.Count; i++) list[i] = Materialize(list[i], zip, prefix, storages, path);
-                return list;
-            case object?[] tuple:
-                for (int i = 0; i < tuple.Length; i++) tuple[i] = Materialize(tuple[i], zip, prefix, storages, path);
-                return tuple;
-            case PickleObject o:
-                o.State = Materialize(o.State, zip, prefix, storages, path);
-                return o;
-            default:
-                return v;
+            }
+            if (v is not (PickleDict or List<object?> or object?[] or PickleObject) || !visited.Add(v)) return v;
+            if (depth > MaxDepth) throw new InvalidDataException($"torch checkpoint '{path}': containers nest deeper than {MaxDepth}");
+            switch (v)
+            {
+                case PickleDict d:
+                    for (int i = 0; i < d.Items.Count; i++) d.Items[i] = new(d.Items[i].Key, Run(d.Items[i].Value, depth + 1));
+                    break;
+                case List<object?> list:
+                    for (int i = 0; i < list.Count; i++) list[i] = Run(list[i], depth + 1);
+                    break;
+                case object?[] tuple:
+                    for (int i = 0; i < tuple.Length; i++) tuple[i] = Run(tuple[i], depth + 1);
+                    break;
+                case PickleObject o:
+                    o.State = Run(o.State, depth + 1);
+                    break;
+            }
+            return v;
         }
     }
 
     private static byte[] ReadStorage(ZipArchive zip, string prefix, TorchStorageRef s, string path)
     {
-        var entry = zip.GetEntry(prefix + "data/" + s.Key)
+        var entry = Zip(() => zip.GetEntry(prefix + "data/" + s.Key), path)
             ?? throw new InvalidDataException($"torch checkpoint '{path}': storage '{s.Key}' is missing from the archive");
         long expected = s.Numel > MaxEntryBytes / DTypes.Size(s.Type) ? -1 : s.Numel * DTypes.Size(s.Type);
         if (expected < 0 || entry.Length != expected)
@@ -87,15 +96,15 @@ public static class TorchCheckpointReader
         if (entry.Length < 0 || entry.Length > MaxEntryBytes)
             throw new InvalidDataException($"torch checkpoint '{path}': entry '{entry.FullName}' claims {entry.Length} bytes");
         var buffer = new byte[entry.Length];
-        using var stream = entry.Open();
+        using var stream = Zip(entry.Open, path);
         int done = 0;
         while (done < buffer.Length)
         {
-            int n = stream.Read(buffer, done, buffer.Length - done);
+            int n = Zip(() => stream.Read(buffer, done, buffer.Length - done), path);
             if (n <= 0) throw new InvalidDataException($"torch checkpoint '{path}': entry '{entry.FullName}' ends after {done} of {buffer.Length} bytes");
             done += n;
         }
-        if (stream.ReadByte() >= 0) throw new InvalidDataException($"torch checkpoint '{path}': entry '{entry.FullName}' is longer than declared");
+        if (Zip(stream.ReadByte, path) >= 0) throw new InvalidDataException($"torch checkpoint '{path}': entry '{entry.FullName}' is longer than declared");
         return buffer;
     }
 }

@@ -8,6 +8,9 @@ namespace DenseDino.Interop.Tests;
 /// </summary>
 public sealed class FuzzTests
 {
+    /// <summary>DENSEDINO_FUZZ_SCALE=k runs k times more cases (a longer local soak).</summary>
+    private static int N(int n) => n * (int.TryParse(Environment.GetEnvironmentVariable("DENSEDINO_FUZZ_SCALE"), out int k) && k > 0 ? k : 1);
+
     private static void ReadsOrFailsCleanly(Action read, string path)
     {
         try { read(); }
@@ -20,7 +23,7 @@ public sealed class FuzzTests
         var bytes = File.ReadAllBytes(Fixtures.File("expected.safetensors"));
         var rng = new Random(1);
         string path = Fixtures.TempFile("t.safetensors");
-        for (int i = 0; i < 60; i++)
+        for (int i = 0; i < N(60); i++)
         {
             int cut = i < 10 ? i : rng.Next(bytes.Length);
             File.WriteAllBytes(path, bytes[..cut]);
@@ -36,7 +39,7 @@ public sealed class FuzzTests
         int headerEnd = 8 + (int)BitConverter.ToUInt64(bytes, 0);
         var rng = new Random(2);
         string path = Fixtures.TempFile("f.safetensors");
-        for (int i = 0; i < 300; i++)
+        for (int i = 0; i < N(300); i++)
         {
             var copy = (byte[])bytes.Clone();
             for (int k = 0, n = 1 + rng.Next(3); k < n; k++)
@@ -52,10 +55,10 @@ public sealed class FuzzTests
         var bytes = File.ReadAllBytes(Fixtures.File("dino_checkpoint.pth"));
         var rng = new Random(3);
         string path = Fixtures.TempFile("c.pth");
-        for (int i = 0; i < 80; i++)
+        for (int i = 0; i < N(80); i++)
         {
-            var copy = i < 40 ? bytes[..rng.Next(bytes.Length)] : (byte[])bytes.Clone();
-            if (i >= 40) for (int k = 0; k < 4; k++) copy[rng.Next(copy.Length)] ^= (byte)(1 << rng.Next(8));
+            var copy = i % 2 == 0 ? bytes[..rng.Next(bytes.Length)] : (byte[])bytes.Clone();
+            if (i % 2 == 1) for (int k = 0; k < 4; k++) copy[rng.Next(copy.Length)] ^= (byte)(1 << rng.Next(8));
             File.WriteAllBytes(path, copy);
             ReadsOrFailsCleanly(() => CheckpointFile.ReadStateDict(path), path);
         }
@@ -67,7 +70,7 @@ public sealed class FuzzTests
         var (pickle, storages) = Unpack(Fixtures.File("dino_vit.pth"));
         var rng = new Random(4);
         string path = Fixtures.TempFile("p.pth");
-        for (int i = 0; i < 150; i++)
+        for (int i = 0; i < N(150); i++)
         {
             var copy = (byte[])pickle.Clone();
             if (i % 3 == 0) copy = copy[..rng.Next(copy.Length)];
