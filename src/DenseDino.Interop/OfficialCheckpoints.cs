@@ -20,6 +20,27 @@ public static class OfficialCheckpoints
     }
 
     /// <summary>
+    /// A DINOHead from a checkpoint: <paramref name="part"/> "head" or "ref_head" of a
+    /// MultiCropWrapper / DINO checkpoint, or a bare head file (mlp.*, last_layer.*).
+    /// </summary>
+    public static DinoHead LoadHead(IBackend backend, string path, string part = "head", string? section = null, bool normLastLayer = true)
+    {
+        var parts = OfficialStateDict.Split(CheckpointFile.ReadStateDict(path, section), path);
+        var state = (part switch
+        {
+            "head" => parts.Head,
+            "ref_head" => parts.RefHead,
+            _ => throw new ArgumentException($"LoadHead: part must be 'head' or 'ref_head', got '{part}'"),
+        }) ?? throw new CheckpointMismatchException($"checkpoint '{path}': no '{part}' tensors");
+        var cfg = ArchitectureInference.Head(state, path, normLastLayer);
+        int inDim = state[cfg.Layers == 1 ? "mlp.weight" : "mlp.0.weight"].Shape[1];
+        var head = new DinoHead(backend, inDim, cfg.OutDim, new Random(0), cfg.HiddenDim, cfg.BottleneckDim, cfg.Layers, cfg.NormLastLayer);
+        try { StateLoader.Load(head, state, path, part + "."); }
+        catch { head.Dispose(); throw; }
+        return head;
+    }
+
+    /// <summary>
     /// Backbone + head + ref_head. A DINO checkpoint has no ref_head: it starts as a copy of the
     /// head. Without any head the head config must be given (the heads keep their random init).
     /// </summary>

@@ -71,6 +71,26 @@ public sealed class OfficialLoadTests
     }
 
     [Fact]
+    public void BareHeadFileAndRefHead()
+    {
+        // the teacher head alone, under its bare names (mlp.*, last_layer.*)
+        var teacher = CheckpointFile.ReadStateDict(Fixtures.File("dino_checkpoint.pth"));
+        string path = Fixtures.TempFile("head.safetensors");
+        SafeTensorsWriter.Write(path, teacher.Where(kv => kv.Key.StartsWith("head.", StringComparison.Ordinal))
+            .Select(kv => KeyValuePair.Create(kv.Key["head.".Length..], kv.Value)));
+        using var scope = TensorScope.Begin();
+        using var head = OfficialCheckpoints.LoadHead(Fixtures.Cpu, path);
+        var cls = Fixtures.ToTensor(new HostTensor([2, 16], Cls(Fixtures.Expected["dino_teacher.square"])));
+        Fixtures.Close(Fixtures.Expected["dino_teacher.head"].Data, head.Forward(cls).ToArray(), Tol, "bare head");
+
+        using var refHead = OfficialCheckpoints.LoadHead(Fixtures.Cpu, Fixtures.File("densedino_model.pth"), "ref_head");
+        var denseCls = Fixtures.ToTensor(new HostTensor([2, 16], Cls(Fixtures.Expected["densedino.square"])));
+        Fixtures.Close(Fixtures.Expected["densedino.ref_head"].Data, refHead.Forward(denseCls).ToArray(), Tol, "ref_head");
+        Assert.Contains("no 'ref_head' tensors", Assert.Throws<CheckpointMismatchException>(
+            () => OfficialCheckpoints.LoadHead(Fixtures.Cpu, Fixtures.File("dino_checkpoint.pth"), "ref_head")).Message);
+    }
+
+    [Fact]
     public void HeadsDefaultToDimOver64()
     {
         var sd = new Dictionary<string, HostTensor>
