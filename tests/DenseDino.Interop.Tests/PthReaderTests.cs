@@ -24,6 +24,19 @@ public sealed class PthReaderTests
         Assert.Equal(new object?[] { 0.05, 0.4 }, state["local_crops_scale"]);
         Assert.Equal([1, 32], Assert.IsType<HostTensor>(Assert.IsType<PickleDict>(root["dino_loss"])["center"]).Shape);
 
+        // optimizer.state_dict(): int-keyed state with tensors; param_groups with floats, tuples, int lists
+        var optimizer = Assert.IsType<PickleDict>(root["optimizer"]);
+        var optState = Assert.IsType<PickleDict>(optimizer["state"]);
+        var group = Assert.IsType<PickleDict>(Assert.Single(Assert.IsType<List<object?>>(optimizer["param_groups"])));
+        var ids = Assert.IsType<List<object?>>(group["params"]);
+        Assert.Equal(optState.Items.Count, ids.Count);
+        Assert.Equal(0L, optState.Items[0].Key);
+        Assert.Equal(0.0005, group["lr"]);
+        Assert.Equal(new object?[] { 0.9, 0.999 }, group["betas"]);
+        var first = Assert.IsType<PickleDict>(optState.Items[0].Value);
+        Assert.Equal([1, 1, 16], Assert.IsType<HostTensor>(first["exp_avg"]).Shape);   // cls_token's moments
+        Assert.Equal(65536.0, Assert.IsType<PickleDict>(root["fp16_scaler"])["scale"]);
+
         var teacher = CheckpointFile.ReadStateDict(Fixtures.File("dino_checkpoint.pth"));
         Assert.Contains("backbone.pos_embed", teacher.Keys);
         var student = CheckpointFile.ReadStateDict(Fixtures.File("dino_checkpoint.pth"), "student");
