@@ -22,6 +22,7 @@ public sealed class PickleReader
     ];
 
     private static readonly object Mark = new();
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
     private readonly byte[] data;
     private readonly string source;
@@ -188,7 +189,7 @@ public sealed class PickleReader
     private string Utf8(long length)
     {
         var b = Bytes(length);
-        try { return new UTF8Encoding(false, true).GetString(b); }
+        try { return StrictUtf8.GetString(b); }
         catch (DecoderFallbackException) { throw Bad("string is not valid UTF-8"); }
     }
 

@@ -126,6 +126,7 @@ public static class SafeTensorsReader
         if (end > dataLength)
             throw Bad(path, $"tensor '{name}': data_offsets [{begin}, {end}] run past the {dataLength} data bytes");
         long expected = count * DTypes.Size(type);
+        if (expected > Array.MaxLength) throw Bad(path, $"tensor '{name}': {type} {HostTensor.Format(shape)} is over 2 GB, more than one array holds");
         if (end - begin != expected)
             throw Bad(path, $"tensor '{name}': {end - begin} data bytes, but {type} {HostTensor.Format(shape)} needs {expected}");
         return new Entry(name, type, shape.ToArray(), count, begin, end);

@@ -31,6 +31,12 @@ internal static class TensorView
         }
         else count = 0;
 
+        if (count == 0) return new HostTensor(shape, []);
+        if (IsContiguous(t))   // the usual case: one block conversion instead of an odometer walk
+        {
+            int size = DTypes.Size(t.Storage.Type);
+            return new HostTensor(shape, DTypes.ToFloat(t.Storage.Type, storage.AsSpan(checked((int)(t.Offset * size)), (int)count * size), (int)count));
+        }
         var data = new float[count];
         var index = new long[rank];
         long src = t.Offset;
@@ -45,5 +51,16 @@ internal static class TensorView
             }
         }
         return new HostTensor(shape, data);
+    }
+
+    private static bool IsContiguous(TorchTensorRef t)
+    {
+        long expected = 1;
+        for (int d = t.Size.Length - 1; d >= 0; d--)
+        {
+            if (t.Size[d] != 1 && t.Stride[d] != expected) return false;
+            expected *= t.Size[d];
+        }
+        return true;
     }
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Text;
 
 namespace DenseDino.Interop;
 
@@ -23,6 +24,10 @@ public static class TorchCheckpointReader
                                              && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList(), path);
         if (pickles.Count != 1) throw new InvalidDataException($"torch checkpoint '{path}': expected one <archive>/data.pkl, found {pickles.Count}");
         string prefix = pickles[0].FullName[..^"data.pkl".Length];
+        // Newer torch records the storages' byte order; only little-endian data is read.
+        if (Zip(() => zip.GetEntry(prefix + "byteorder"), path) is { } order
+            && Encoding.ASCII.GetString(ReadEntry(order, path)).Trim() is var bo && bo != "little")
+            throw new InvalidDataException($"torch checkpoint '{path}': byteorder '{bo}' is not supported (little only)");
         var root = PickleReader.Load(ReadEntry(pickles[0], path), $"{path}:{pickles[0].FullName}");
         var reader = new Materializer(zip, prefix, path);
         return reader.Run(root, 0);

@@ -63,6 +63,23 @@ public sealed class HostilePthTests
     }
 
     [Fact]
+    public void BigEndianArchivesAreRefused()
+    {
+        var data = new byte[16];
+        string path = Pth(TensorPickle(4, [4], [1]), new() { ["archive/data/0"] = data, ["archive/byteorder"] = "big"u8.ToArray() });
+        Assert.Contains("byteorder 'big'", Assert.Throws<InvalidDataException>(() => CheckpointFile.ReadStateDict(path)).Message);
+        path = Pth(TensorPickle(4, [4], [1]), new() { ["archive/data/0"] = data, ["archive/byteorder"] = "little"u8.ToArray() });
+        Assert.Equal([4], CheckpointFile.ReadStateDict(path)["a"].Shape);
+    }
+
+    [Fact]
+    public void EmptyTensorWithAnyOffsetReads()
+    {
+        string path = Pth(TensorPickle(0, [0, 3], [3, 1]), new() { ["archive/data/0"] = [] });
+        Assert.Equal([0, 3], CheckpointFile.ReadStateDict(path)["a"].Shape);
+    }
+
+    [Fact]
     public void DeepNestingAndCyclesDoNotOverflow()
     {
         // {"a": [[[[…]]]]} 100k deep, built with EMPTY_LIST/APPEND (no recursion in the unpickler)
