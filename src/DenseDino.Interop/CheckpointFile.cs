@@ -21,14 +21,22 @@ public static class CheckpointFile
             if (section is not null) throw new ArgumentException($"checkpoint '{path}': safetensors files have no section '{section}'");
             return SafeTensorsReader.Read(path);
         }
-        var root = TorchCheckpointReader.Read(path) as PickleDict
-            ?? throw new InvalidDataException($"torch checkpoint '{path}': top-level object is not a dict");
-        return StateDict(root, section, path);
+        var dict = (PickleDict)TorchCheckpointReader.Read(path, root => Select(root, section, path))!;
+        var result = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
+        foreach (var (k, v) in dict.Items)
+        {
+            if (v is not HostTensor t) continue;
+            if (k is not string name) throw new InvalidDataException($"torch checkpoint '{path}': a tensor has a non-string key");
+            result[name] = t;
+        }
+        return result;
     }
 
-    internal static Dictionary<string, HostTensor> StateDict(PickleDict root, string? section, string path)
+    /// <summary>The state dict inside the raw (unmaterialised) pickle tree.</summary>
+    private static PickleDict Select(object? raw, string? section, string path)
     {
-        bool flat = root.Items.Any(kv => kv.Value is HostTensor);
+        var root = raw as PickleDict ?? throw new InvalidDataException($"torch checkpoint '{path}': top-level object is not a dict");
+        bool flat = root.Items.Any(kv => kv.Value is TorchTensorRef);
         if (section is not null || !flat)
         {
             string key = section ?? DefaultSections.FirstOrDefault(root.ContainsKey)
@@ -36,14 +44,7 @@ public static class CheckpointFile
             root = root[key] as PickleDict
                 ?? throw new InvalidDataException($"torch checkpoint '{path}': section '{key}' is missing or not a dict");
         }
-        var result = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
-        foreach (var (k, v) in root.Items)
-        {
-            if (v is not HostTensor t) continue;
-            if (k is not string name) throw new InvalidDataException($"torch checkpoint '{path}': a tensor has a non-string key");
-            result[name] = t;
-        }
-        return result;
+        return root;
     }
 
     private static bool IsZip(string path)

@@ -17,7 +17,14 @@ public static class TorchCheckpointReader
     /// <summary>How deeply containers may nest: deeper is never a checkpoint, and would overflow the stack.</summary>
     public const int MaxDepth = 200;
 
-    public static object? Read(string path)
+    public static object? Read(string path) => Read(path, null);
+
+    /// <summary>
+    /// As <see cref="Read(string)"/>, but only the part <paramref name="select"/> picks from the
+    /// raw tree (tensors still <see cref="TorchTensorRef"/>s) is materialised: taking the teacher
+    /// of a training checkpoint does not decompress the student and the optimizer state.
+    /// </summary>
+    public static object? Read(string path, Func<object?, object?>? select)
     {
         using var zip = Zip(() => ZipFile.OpenRead(path), path);
         var pickles = Zip(() => zip.Entries.Where(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
@@ -29,8 +36,7 @@ public static class TorchCheckpointReader
             && Encoding.ASCII.GetString(ReadEntry(order, path)).Trim() is var bo && bo != "little")
             throw new InvalidDataException($"torch checkpoint '{path}': byteorder '{bo}' is not supported (little only)");
         var root = PickleReader.Load(ReadEntry(pickles[0], path), $"{path}:{pickles[0].FullName}");
-        var reader = new Materializer(zip, prefix, path);
-        return reader.Run(root, 0);
+        return new Materializer(zip, prefix, path).Run(select is null ? root : select(root), 0);
     }
 
     /// <summary>
