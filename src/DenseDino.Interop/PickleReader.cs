@@ -51,7 +51,7 @@ public sealed class PickleReader
             {
                 case 0x80: U8(); break;                                               // PROTO
                 case 0x95: Bytes(8); break;                                           // FRAME: framing only
-                case 0x2e: return stack.Count == 1 ? stack[0] : throw Bad($"STOP with {stack.Count} values on the stack");
+                case 0x2e: return stack.Count == 1 && stack[0] != Mark ? stack[0] : throw Bad($"STOP with {stack.Count} values on the stack");
                 case 0x28: stack.Add(Mark); break;                                    // MARK
                 case 0x7d: stack.Add(new PickleDict()); break;                        // EMPTY_DICT
                 case 0x5d: stack.Add(new List<object?>()); break;                     // EMPTY_LIST

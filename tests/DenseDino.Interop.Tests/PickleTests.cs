@@ -33,6 +33,8 @@ public sealed class PickleTests
         Assert.Contains("memo key 7", Assert.Throws<InvalidDataException>(() => PickleReader.Load(P(0x80, 2, "h", 7, "."), "x")).Message);
         Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => PickleReader.Load(P(0x80, 2, "X", new byte[] { 255, 255, 255, 127 }), "x")).Message);
         Assert.Contains("end of data", Assert.Throws<InvalidDataException>(() => PickleReader.Load(P(0x80, 2, "}"), "x")).Message);
+        Assert.Contains("STOP with 1", Assert.Throws<InvalidDataException>(() => PickleReader.Load(P(0x80, 2, "(."), "x")).Message);
+        Assert.Contains("STOP with 2", Assert.Throws<InvalidDataException>(() => PickleReader.Load(P(0x80, 2, "NN."), "x")).Message);
     }
 
     [Fact]
