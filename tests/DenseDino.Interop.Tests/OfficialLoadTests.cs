@@ -125,6 +125,13 @@ public sealed class OfficialLoadTests
             var ex = Assert.Throws<CheckpointMismatchException>(() => StateLoader.Load(bigger, backbone, "f"));
             Assert.Contains("'patch_pos_embed' has shape [1, 16, 16] in the checkpoint, [1, 36, 16] in the model", ex.Message);
         }
+        // through the public entry points, with the part prefix in the name
+        string pth = Fixtures.File("densedino_model.pth");
+        var bad = Assert.Throws<CheckpointMismatchException>(() => OfficialCheckpoints.LoadModel(Fixtures.Cpu, pth, heads: Fixtures.Heads, head: new HeadConfig(64, 32, 16)));
+        Assert.Contains("'head.last_layer.weight_g' has shape [32, 1] in the checkpoint, [64, 1] in the model", bad.Message);
+        Assert.Contains(pth, bad.Message);
+        bad = Assert.Throws<CheckpointMismatchException>(() => OfficialCheckpoints.LoadBackbone(Fixtures.Cpu, pth, config: new VitConfig(32, 4, 16, 2, 2)));
+        Assert.Contains("'patch_pos_embed' has shape [1, 16, 16] in the checkpoint, [1, 64, 16] in the model", bad.Message);
         // Inference refuses a head count that does not divide dim.
         Assert.Contains("not a multiple of 3 heads", Assert.Throws<CheckpointMismatchException>(
             () => OfficialCheckpoints.LoadBackbone(Fixtures.Cpu, Fixtures.File("dino_vit.pth"), heads: 3)).Message);
