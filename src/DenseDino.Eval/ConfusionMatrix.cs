@@ -46,6 +46,19 @@ public sealed class ConfusionMatrix(int classes)
         return present.Length == 0 ? double.NaN : present.Average();
     }
 
+    /// <summary>Mean IoU over the classes with truth pixels only (a class only predicted is not counted).</summary>
+    public double MeanIoUOverTruthClasses()
+    {
+        var values = new List<double>();
+        for (int c = 0; c < Classes; c++)
+        {
+            long truth = 0;
+            for (int j = 0; j < Classes; j++) truth += Counts[c, j];
+            if (truth > 0) values.Add(IoU(c));
+        }
+        return values.Count == 0 ? double.NaN : values.Average();
+    }
+
     public long Total
     {
         get { long s = 0; foreach (long v in Counts) s += v; return s; }

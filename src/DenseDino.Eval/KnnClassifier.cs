@@ -39,6 +39,13 @@ public sealed record KnnResult(int TrainCount, int TestCount, int NumClasses, do
 /// </summary>
 public static class KnnClassifier
 {
+    /// <summary>CLS features of two sets (extracted now or loaded with <see cref="SavedFeatures.Load"/>).</summary>
+    public static KnnResult Evaluate(SavedFeatures train, SavedFeatures test, KnnOptions? options = null)
+    {
+        if (train.Dim != test.Dim) throw new ArgumentException($"KnnClassifier: train dim {train.Dim} != test dim {test.Dim}");
+        return Evaluate(train.Cls, train.Labels, test.Cls, test.Labels, train.Dim, options);
+    }
+
     /// <summary>train [Ntr, D], test [Nte, D] (row-major, not yet normalised).</summary>
     public static KnnResult Evaluate(float[] train, IReadOnlyList<int> trainLabels, float[] test, IReadOnlyList<int> testLabels, int dim, KnnOptions? options = null)
     {

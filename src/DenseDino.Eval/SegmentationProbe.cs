@@ -21,7 +21,7 @@ public sealed record ClassIoU(int Index, string Name, double? IoU, long Pixels);
 
 public sealed record SegProbeResult(
     string TrainSet, string ValSet, int TrainImages, int ValImages,
-    double MeanIoU, double PixelAccuracy, IReadOnlyList<ClassIoU> PerClass,
+    double MeanIoU, double MeanIoUOverTruthClasses, double PixelAccuracy, IReadOnlyList<ClassIoU> PerClass,
     IReadOnlyList<double> EpochLosses, long[][] Confusion)
 {
     public string ToJson() => JsonSerializer.Serialize(this, EvalJson.Options);
@@ -29,7 +29,7 @@ public sealed record SegProbeResult(
     public string ToTable()
     {
         var sb = new StringBuilder();
-        sb.AppendLine(FormattableString.Invariant($"linear probe {TrainSet} ({TrainImages}) -> {ValSet} ({ValImages}): mIoU {100 * MeanIoU:F2}, pixel acc {100 * PixelAccuracy:F2}"));
+        sb.AppendLine(FormattableString.Invariant($"linear probe {TrainSet} ({TrainImages}) -> {ValSet} ({ValImages}): mIoU {100 * MeanIoU:F2} (truth classes only {100 * MeanIoUOverTruthClasses:F2}), pixel acc {100 * PixelAccuracy:F2}"));
         foreach (var c in PerClass)
             sb.AppendLine(FormattableString.Invariant($"  {c.Index,3} {c.Name,-16} {(c.IoU is { } v ? $"{100 * v,6:F2}" : "     -")}  ({c.Pixels} px)"));
         return sb.ToString();
@@ -106,6 +106,6 @@ public static class SegmentationProbe
             for (int j = 0; j < cm.Classes; j++) pixels += cm.Counts[c, j];
             return new ClassIoU(c, val.Classes[c], double.IsNaN(iou) ? null : iou, pixels);
         }).ToList();
-        return new SegProbeResult(train.Name, val.Name, train.Count, val.Count, cm.MeanIoU(), cm.PixelAccuracy(), perClass, losses, cm.ToRows());
+        return new SegProbeResult(train.Name, val.Name, train.Count, val.Count, cm.MeanIoU(), cm.MeanIoUOverTruthClasses(), cm.PixelAccuracy(), perClass, losses, cm.ToRows());
     }
 }

@@ -14,6 +14,20 @@ public class ConfusionMatrixTests
         Assert.Equal(0.0, cm.IoU(2));          // 0 / (0 + 0 + 1)
         Assert.True(double.IsNaN(cm.IoU(3)));  // absent: not averaged
         Assert.Equal(1.0 / 3, cm.MeanIoU(), 12);
+
+        // A class 0 pixel predicted as 3: class 3 is now present (predicted only) with IoU 0.
+        cm.Add([0], [3]);
+        Assert.Equal(1.0 / 3, cm.IoU(0), 12);  // 1 / (1 + 0 + 2)
+        Assert.Equal(0.0, cm.IoU(3));          // 0 / (0 + 1 + 0)
+        Assert.Equal((1.0 / 3 + 0.5 + 0 + 0) / 4, cm.MeanIoU(), 12);
+        Assert.Equal((1.0 / 3 + 0.5 + 0) / 3, cm.MeanIoUOverTruthClasses(), 12);
+    }
+
+    [Fact]
+    public void PixelAccuracyCountsNonVoidPixels()
+    {
+        var cm = new ConfusionMatrix(4);
+        cm.Add([0, 0, 1, 1, 255, 2], [0, 1, 1, 1, 0, 1]);
         Assert.Equal(0.6, cm.PixelAccuracy(), 12);
     }
 

@@ -67,6 +67,12 @@ public class FeatureExtractorTests
         Assert.Equal(set.Cls(), cls.Data);
         Assert.Equal([4, 1, 16], NpyFile.Read(Path.Combine(root, "out", "feats.refs.npy")).Shape);
         Assert.Equal("a/0.png\t0", File.ReadAllLines(Path.Combine(root, "out", "feats.files.txt"))[0]);
+        var saved = SavedFeatures.Load(Path.Combine(root, "out", "feats.npy"));
+        Assert.Equal((4, 16), (saved.Count, saved.Dim));
+        Assert.Equal(set.Files, saved.Files);
+        Assert.Equal(set.Labels, saved.Labels);
+        File.WriteAllLines(Path.Combine(root, "out", "feats.files.txt"), ["a/0.png\t0"]);
+        Assert.Contains("1 lines", Assert.Throws<InvalidDataException>(() => SavedFeatures.Load(Path.Combine(root, "out", "feats.npy"))).Message);
 
         var same = new FeatureSet(set.Files.Skip(1).ToList(), set.Labels.Skip(1).ToList(), set.Classes, set.Items.Skip(1).ToList());
         same.Save(Path.Combine(root, "out", "same.npy"));

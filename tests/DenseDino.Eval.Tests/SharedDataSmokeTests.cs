@@ -3,24 +3,55 @@ namespace DenseDino.Eval.Tests;
 /// <summary>Runs on the real shared datasets when ../shared is present; skips (with the reason) in CI.</summary>
 public class SharedDataSmokeTests
 {
-    private static string MsrcOrSkip()
+    private static string DatasetOrSkip(string name)
     {
         string? data = TestUtil.SharedData();
-        string? msrc = data is null ? null : Path.Combine(data, "msrc-v2");
-        if (msrc is null || !Directory.Exists(msrc))
-            Assert.Skip("../shared/data/msrc-v2 not found next to the repository (CI has no shared data)");
-        return msrc;
+        string? path = data is null ? null : Path.Combine(data, name);
+        if (path is null || !Directory.Exists(path))
+            Assert.Skip($"../shared/data/{name} not found next to the repository (CI has no shared data)");
+        return path;
+    }
+
+    private static DenseDino.Nn.VisionTransformer Vit() =>
+        new(TestUtil.Cpu, new DenseDino.Nn.VitConfig(ImgSize: 64, PatchSize: 16, Dim: 16, Depth: 1, Heads: 2), 1);
+
+    [Fact]
+    public void KnnOnTheImagenetteSample()
+    {
+        string root = DatasetOrSkip("imagenette-sample");
+        var fx = new FeatureExtractor(Vit(), new FeatureOptions(BatchSize: 32, KeepPatches: false));
+        string dir = TestUtil.TempDir();
+        fx.ExtractFolder(Path.Combine(root, "train")).Save(Path.Combine(dir, "train.npy"));
+        var test = fx.ExtractFolder(Path.Combine(root, "val"));
+        var train = SavedFeatures.Load(Path.Combine(dir, "train.npy"));
+        Assert.Equal(240, train.Count);
+        var result = KnnClassifier.Evaluate(train, SavedFeatures.From(test));
+        Assert.Equal(80, result.TestCount);
+        Assert.Equal(10, result.NumClasses);
+        Assert.All(result.Rows, r => Assert.InRange(r.Top1, 0, r.Top5));
+        TestContext.Current.TestOutputHelper?.WriteLine(result.ToTable());
+    }
+
+    [Fact]
+    public void CamVidReadsAndProbes()
+    {
+        string root = DatasetOrSkip("camvid");
+        var train = SegmentationDataset.Open(root, "train").Take(2);
+        var val = SegmentationDataset.Open(root, "val").Take(2);
+        Assert.Equal(11, train.Classes.Count);
+        var result = SegmentationProbe.Run(Vit(), train, val, new SegProbeOptions(new ProbeTraining(Epochs: 1)));
+        Assert.Equal(11, result.PerClass.Count);
     }
 
     [Fact]
     public void MsrcProbeRunsEndToEnd()
     {
-        string msrc = MsrcOrSkip();
+        string msrc = DatasetOrSkip("msrc-v2");
         var train = SegmentationDataset.Msrc(msrc, "train").Take(4);
         var val = SegmentationDataset.Msrc(msrc, "val").Take(3);
         Assert.Equal(23, train.Classes.Count);
         string dir = TestUtil.TempDir();
-        var vit = new DenseDino.Nn.VisionTransformer(TestUtil.Cpu, new DenseDino.Nn.VitConfig(ImgSize: 64, PatchSize: 16, Dim: 16, Depth: 1, Heads: 2), 1);
+        var vit = Vit();
         var result = SegmentationProbe.Run(vit, train, val, new SegProbeOptions(
             new ProbeTraining(Epochs: 2, LearningRate: 0.05f, BatchSize: 2),
             OutJson: Path.Combine(dir, "probe.json"), ConfusionPng: Path.Combine(dir, "cm.png")));
