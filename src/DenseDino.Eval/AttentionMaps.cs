@@ -78,8 +78,10 @@ public static class AttentionMaps
     /// P×P, so the size of the prepared image), &lt;prefix&gt;-overlay.png (mean over heads blended on
     /// the image) and &lt;prefix&gt;-image.png. Returns the paths.
     /// </summary>
-    public static IReadOnlyList<string> Write(AttentionResult r, string prefix, float overlayAlpha = 0.6f)
+    public static IReadOnlyList<string> Write(AttentionResult r, string prefix, AttentionOptions? options = null)
     {
+        float overlayAlpha = (options ?? new AttentionOptions()).OverlayAlpha;
+        if (!(overlayAlpha >= 0 && overlayAlpha <= 1)) throw new ArgumentException($"AttentionMaps: OverlayAlpha must be in [0, 1], got {overlayAlpha}");
         var paths = new List<string>();
         for (int head = 0; head < r.Maps.Length; head++)
         {

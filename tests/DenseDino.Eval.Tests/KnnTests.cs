@@ -77,5 +77,10 @@ public class KnnTests
     public void TopKBreaksTiesByLowerIndex()
     {
         Assert.Equal([1, 3, 0], KnnClassifier.TopK([0.5f, 0.9f, 0.1f, 0.9f, 0.5f], 3));
+        // Against a full stable sort, with many ties (values on a coarse grid).
+        var rng = new Random(9);
+        var values = Enumerable.Range(0, 500).Select(_ => rng.Next(20) / 10f).ToArray();
+        foreach (int k in new[] { 1, 7, 50, 500 })
+            Assert.Equal(Enumerable.Range(0, values.Length).OrderByDescending(i => values[i]).ThenBy(i => i).Take(k), KnnClassifier.TopK(values, k));
     }
 }

@@ -68,3 +68,35 @@ public class SharedDataSmokeTests
         Assert.Equal(4, paths.Count);
     }
 }
+
+/// <summary>
+/// Timing of the full MSRC probe with a random ViT-Tiny/16 (features, training, evaluation):
+/// opt-in with DENSEDINO_EVAL_PERF=1, as it takes minutes on a small CPU.
+/// </summary>
+public class SharedDataPerfTests
+{
+    [Fact]
+    public void FullMsrcProbeTiming()
+    {
+        if (Environment.GetEnvironmentVariable("DENSEDINO_EVAL_PERF") != "1")
+            Assert.Skip("opt-in timing run: set DENSEDINO_EVAL_PERF=1");
+        string? data = TestUtil.SharedData();
+        if (data is null) Assert.Skip("../shared/data not found next to the repository");
+        string msrc = Path.Combine(data, "msrc-v2");
+        var vit = new DenseDino.Nn.VisionTransformer(TestUtil.Cpu, DenseDino.Nn.VitConfig.Tiny(), 1);
+        var log = TestContext.Current.TestOutputHelper;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var fx = new FeatureExtractor(vit, new FeatureOptions(8, EvalResize.Dense));
+        var train = SegmentationProbe.Precompute(fx, SegmentationDataset.Msrc(msrc, "train"));
+        var val = SegmentationProbe.Precompute(fx, SegmentationDataset.Msrc(msrc, "val"));
+        log?.WriteLine($"features: {sw.Elapsed.TotalSeconds:F1} s for {train.Count + val.Count} images");
+        sw.Restart();
+        var probe = new LinearProbe(vit.Config.Dim, 23);
+        var losses = probe.Train(train, new ProbeTraining(Epochs: 5));
+        log?.WriteLine($"training: {sw.Elapsed.TotalSeconds / 5:F2} s per epoch, losses {string.Join(", ", losses.Select(l => l.ToString("F3")))}");
+        sw.Restart();
+        var cm = SegmentationProbe.Evaluate(probe, val);
+        log?.WriteLine($"evaluation: {sw.Elapsed.TotalSeconds:F1} s, mIoU {cm.MeanIoU():F4}, pixel acc {cm.PixelAccuracy():F4}");
+        Assert.True(losses[^1] < losses[0]);
+    }
+}
