@@ -1,11 +1,15 @@
 using System.Numerics.Tensors;
 using System.Text;
 using System.Text.Json;
+using DenseDino.Numerics;
 
 namespace DenseDino.Eval;
 
-/// <summary>Options of <see cref="KnnClassifier"/>; NumClasses null = 1 + the largest label seen.</summary>
-public sealed record KnnOptions(IReadOnlyList<int>? Ks = null, double Temperature = 0.07, int ChunkSize = 256, int? NumClasses = null)
+/// <summary>
+/// Options of <see cref="KnnClassifier"/>; NumClasses null = 1 + the largest label seen. Backend
+/// null = similarities on the CPU with TensorPrimitives; else one MatMul per chunk on it (a GPU).
+/// </summary>
+public sealed record KnnOptions(IReadOnlyList<int>? Ks = null, double Temperature = 0.07, int ChunkSize = 256, int? NumClasses = null, IBackend? Backend = null)
 {
     public static readonly IReadOnlyList<int> DefaultKs = [10, 20, 100, 200];
     public IReadOnlyList<int> KList => Ks ?? DefaultKs;
@@ -66,29 +70,29 @@ public static class KnnClassifier
         int kmax = Math.Min(ks.Max(), ntr);
         var top1 = new long[ks.Count];
         var top5 = new long[ks.Count];
+        using var similarity = new ChunkSimilarity(trn, ntr, dim, options.Backend);
         // Chunks of test rows bound the similarity buffer to ChunkSize × Ntr floats.
         for (int start = 0; start < nte; start += options.ChunkSize)
         {
             int rows = Math.Min(options.ChunkSize, nte - start);
-            Parallel.For(0, rows, () => (new float[ntr], new long[ks.Count], new long[ks.Count]), (r, _, local) =>
+            float[] sims = similarity.Compute(tst, start, rows);                        // [rows, Ntr]
+            Parallel.For(0, rows, () => (new long[ks.Count], new long[ks.Count]), (r, _, local) =>
             {
-                var (sims, t1, t5) = local;
-                var q = tst.AsSpan((start + r) * dim, dim);
-                for (int j = 0; j < ntr; j++) sims[j] = TensorPrimitives.Dot(q, trn.AsSpan(j * dim, dim));
-                int[] nn = TopK(sims, kmax);
+                var row = sims.AsSpan(r * ntr, ntr);
+                int[] nn = TopK(row, kmax);
                 int target = testLabels[start + r];
                 for (int ki = 0; ki < ks.Count; ki++)
                 {
                     int k = Math.Min(ks[ki], ntr);
-                    int rank = TargetRank(sims, nn, k, trainLabels, target, classes, options.Temperature);
-                    if (rank == 0) t1[ki]++;
-                    if (rank < Math.Min(5, k)) t5[ki]++;
+                    int rank = TargetRank(row, nn, k, trainLabels, target, classes, options.Temperature);
+                    if (rank == 0) local.Item1[ki]++;
+                    if (rank < Math.Min(5, k)) local.Item2[ki]++;
                 }
                 return local;
             }, local =>
             {
                 lock (top1)
-                    for (int ki = 0; ki < ks.Count; ki++) { top1[ki] += local.Item2[ki]; top5[ki] += local.Item3[ki]; }
+                    for (int ki = 0; ki < ks.Count; ki++) { top1[ki] += local.Item1[ki]; top5[ki] += local.Item2[ki]; }
             });
         }
         var rowsOut = ks.Select((k, i) => new KnnAccuracy(k, Math.Min(k, ntr), 100.0 * top1[i] / nte, 100.0 * top5[i] / nte)).ToList();
@@ -96,7 +100,7 @@ public static class KnnClassifier
     }
 
     /// <summary>Indices of the k largest values, largest first, equal values by lower index.</summary>
-    internal static int[] TopK(float[] values, int k)
+    internal static int[] TopK(ReadOnlySpan<float> values, int k)
     {
         // Min-heap on (value, -index) of the best k so far.
         var heap = new PriorityQueue<int, (float, int)>(k + 1);
@@ -119,7 +123,7 @@ public static class KnnClassifier
     /// Position of <paramref name="target"/> in the classes sorted by vote (descending, ties by
     /// lower class index) from the first k neighbours.
     /// </summary>
-    internal static int TargetRank(float[] sims, int[] neighbours, int k, IReadOnlyList<int> labels, int target, int classes, double temperature)
+    internal static int TargetRank(ReadOnlySpan<float> sims, int[] neighbours, int k, IReadOnlyList<int> labels, int target, int classes, double temperature)
     {
         var score = new double[classes];
         for (int i = 0; i < k; i++)

@@ -66,6 +66,8 @@ public class KnnTests
         var a = KnnClassifier.Evaluate(train, trl, test, tel, d, new KnnOptions(ChunkSize: 1));
         var b = KnnClassifier.Evaluate(train, trl, test, tel, d, new KnnOptions(ChunkSize: 1000));
         Assert.Equal(a.Rows, b.Rows);
+        var onBackend = KnnClassifier.Evaluate(train, trl, test, tel, d, new KnnOptions(ChunkSize: 7, Backend: TestUtil.Cpu));
+        Assert.Equal(a.Rows, onBackend.Rows);
         Assert.Equal([10, 20, 100, 200], a.Rows.Select(r => r.K));
         Assert.Equal(ntr, a.Rows[2].KUsed);
         Assert.Equal(a.Rows[2], a.Rows[3] with { K = 100 });   // both clamp to all 50 neighbours
