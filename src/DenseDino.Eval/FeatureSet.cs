@@ -60,6 +60,7 @@ public sealed class FeatureSet(IReadOnlyList<string> files, IReadOnlyList<int> l
 
     private float[] Stack(Func<ImageFeatures, float[]> part)
     {
+        if (Count == 0) return [];
         int each = part(Items[0]).Length;
         var dst = new float[(long)each * Count];
         for (int i = 0; i < Count; i++) part(Items[i]).CopyTo(dst, (long)i * each);

@@ -74,6 +74,10 @@ public class FeatureExtractorTests
         File.WriteAllLines(Path.Combine(root, "out", "feats.files.txt"), ["a/0.png\t0"]);
         Assert.Contains("1 lines", Assert.Throws<InvalidDataException>(() => SavedFeatures.Load(Path.Combine(root, "out", "feats.npy"))).Message);
 
+        var empty = new FeatureSet([], [], [], []);
+        empty.Save(Path.Combine(root, "out", "empty.npy"));
+        Assert.Equal([0, 0], NpyFile.Read(Path.Combine(root, "out", "empty.npy")).Shape);
+
         var same = new FeatureSet(set.Files.Skip(1).ToList(), set.Labels.Skip(1).ToList(), set.Classes, set.Items.Skip(1).ToList());
         same.Save(Path.Combine(root, "out", "same.npy"));
         Assert.Equal([3, 16, 16], NpyFile.Read(Path.Combine(root, "out", "same.patch.npy")).Shape);
