@@ -15,6 +15,8 @@ internal static class ConfigResolver
             string ckpt = Path.Combine(dir, Trainer.CheckpointFile);
             if (!File.Exists(ckpt)) throw new FileNotFoundException($"--resume: no checkpoint at '{ckpt}'", ckpt);
             c = Checkpoint.Open(ckpt).Metadata.Config;
+            c.MaxSteps = 0;   // the interrupted run's stop point is not this run's
+            c.OutputDir = dir;
         }
         if (s.ConfigPath is not null) c = TrainingConfig.Load(s.ConfigPath);
         Apply(s, c);

@@ -19,6 +19,7 @@ public sealed class Trainer : IDisposable
 
     private readonly DataLoader<MultiCropSample> loader;
     private readonly MaskMode mask;
+    private int savedStep = -1;   // the step of the checkpoint in CheckpointPath, -1 = none from this trainer
 
     public Trainer(TrainingConfig config, IBackend backend, Action<string>? warn = null)
     {
@@ -97,7 +98,7 @@ public sealed class Trainer : IDisposable
             }
             if (Config.CheckpointEvery == 0 && Step % iters == 0) SaveCheckpoint();
         }
-        if (LastCheckpoint is null || Checkpoint.Open(CheckpointPath).Metadata.Step != Step) SaveCheckpoint();
+        if (savedStep != Step) SaveCheckpoint();
         return records;
     }
 
@@ -153,6 +154,7 @@ public sealed class Trainer : IDisposable
         };
         Checkpoint.Write(path, metadata, CheckpointTensors());
         LastCheckpoint = path;
+        if (Path.GetFullPath(path) == Path.GetFullPath(CheckpointPath)) savedStep = Step;
     }
 
     private List<(string Name, Tensor Value)> CheckpointTensors()
@@ -187,6 +189,7 @@ public sealed class Trainer : IDisposable
         Optimizer.RestoreStepCounts(meta.OptimizerSteps, meta.ParameterSteps);
         Step = meta.Step;
         LastCheckpoint = path;
+        if (Path.GetFullPath(path) == Path.GetFullPath(CheckpointPath)) savedStep = Step;
     }
 
     public void Dispose()

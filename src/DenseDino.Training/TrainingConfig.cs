@@ -53,10 +53,10 @@ public sealed class TrainingConfig
     public bool UseAllCropRef { get; set; } = true;
 
     // ---- optimisation ----
-    public int Epochs { get; set; } = 8;                     // official 100
-    public int BatchSize { get; set; } = 32;                 // official 64 per GPU
+    public int Epochs { get; set; } = 4;                     // official 100
+    public int BatchSize { get; set; } = 16;                 // official 64 per GPU
     /// <summary>Peak lr for batch 256; the schedule uses lr·batch/256 (official 0.0005).</summary>
-    public double Lr { get; set; } = 0.004;
+    public double Lr { get; set; } = 0.005;
     public double MinLr { get; set; } = 1e-5;                // official 1e-6
     public int WarmupEpochs { get; set; } = 1;               // official 10
     public double WeightDecay { get; set; } = 0.04;
