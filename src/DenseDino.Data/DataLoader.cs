@@ -52,14 +52,28 @@ public sealed class DataLoader<T> : IDisposable where T : class
     }
 
     /// <summary>The batches of one epoch, in order. Leaving the loop early cancels and waits for in-flight work.</summary>
-    public IEnumerable<IReadOnlyList<T>> Batches(int epoch, CancellationToken cancellationToken = default)
+    public IEnumerable<IReadOnlyList<T>> Batches(int epoch, CancellationToken cancellationToken = default) =>
+        Batches(epoch, 0, cancellationToken);
+
+    /// <summary>
+    /// The batches of one epoch from batch <paramref name="startBatch"/> on (a resumed run skips
+    /// the ones it already trained on without loading them); the order is the full epoch's.
+    /// </summary>
+    public IEnumerable<IReadOnlyList<T>> Batches(int epoch, int startBatch, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+        if (startBatch < 0 || startBatch > BatchCount)
+            throw new ArgumentOutOfRangeException(nameof(startBatch), startBatch, $"DataLoader: must be in [0, {BatchCount}]");
+        return BatchesFrom(epoch, startBatch, cancellationToken);
+    }
+
+    private IEnumerable<IReadOnlyList<T>> BatchesFrom(int epoch, int startBatch, CancellationToken cancellationToken)
+    {
         int[] order = Order(epoch);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         CancellationToken token = linked.Token;
         var pending = new Queue<Task<T[]>>();
-        int next = 0;
+        int next = startBatch;
         try
         {
             void Refill()

@@ -32,8 +32,30 @@ public sealed class AdamWOptimizer : IDisposable
     public float Beta1 { get; }
     public float Beta2 { get; }
     public float Eps { get; }
-    /// <summary>Steps taken (AdamW's bias correction counts from 1).</summary>
+    /// <summary>Calls to <see cref="Step"/>.</summary>
     public int StepCount { get; private set; }
+
+    /// <summary>
+    /// Each parameter's moments and its own update count (torch keeps one per parameter: a
+    /// parameter whose gradient was dropped, e.g. the frozen last layer, does not advance its
+    /// bias correction). Checkpoints save and restore these.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor M, Tensor V, int Steps)> Moments =>
+        slots.Select(s => (s.Name, s.M, s.V, s.Steps));
+
+    /// <summary>Restores the step counters written by a checkpoint (moments are restored through <see cref="Moments"/>).</summary>
+    public void RestoreStepCounts(int stepCount, IReadOnlyDictionary<string, int> perParameter)
+    {
+        if (stepCount < 0) throw new ArgumentException($"AdamWOptimizer: stepCount must be >= 0, got {stepCount}");
+        foreach (var s in slots)
+        {
+            if (!perParameter.TryGetValue(s.Name, out int n))
+                throw new KeyNotFoundException($"AdamWOptimizer: no step count for '{s.Name}'");
+            if (n < 0 || n > stepCount) throw new ArgumentException($"AdamWOptimizer: step count {n} of '{s.Name}' must be in [0, {stepCount}]");
+            s.Steps = n;
+        }
+        StepCount = stepCount;
+    }
 
     /// <summary>Names of the parameters that get weight decay (group 0) and those that do not (group 1).</summary>
     public IEnumerable<string> Regularized => slots.Where(s => s.Regularized).Select(s => s.Name);
@@ -67,7 +89,8 @@ public sealed class AdamWOptimizer : IDisposable
         foreach (var s in slots)
         {
             if (s.Param.Grad is not { } g) continue;
-            Optim.AdamW(s.Param, g, s.M, s.V, new AdamWStep(learningRate, Beta1, Beta2, Eps, s.Regularized ? weightDecay : 0f, StepCount));
+            s.Steps++;
+            Optim.AdamW(s.Param, g, s.M, s.V, new AdamWStep(learningRate, Beta1, Beta2, Eps, s.Regularized ? weightDecay : 0f, s.Steps));
         }
     }
 
@@ -81,5 +104,8 @@ public sealed class AdamWOptimizer : IDisposable
         norms.Dispose();
     }
 
-    private sealed record Slot(string Name, Tensor Param, bool Regularized, Tensor M, Tensor V);
+    private sealed record Slot(string Name, Tensor Param, bool Regularized, Tensor M, Tensor V)
+    {
+        public int Steps { get; set; }
+    }
 }

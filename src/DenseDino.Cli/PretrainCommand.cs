@@ -1,0 +1,49 @@
+using DenseDino.Backends.Cpu;
+using DenseDino.Numerics;
+using DenseDino.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace DenseDino.Cli;
+
+/// <summary>`densedino pretrain`: resolve and validate the config, train, write the plot; errors end with exit code 1 and one clear message.</summary>
+public sealed class PretrainCommand : Command<PretrainSettings>
+{
+    public const string PlotFile = "loss.png";
+
+    public override int Execute(CommandContext context, PretrainSettings settings, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var config = ConfigResolver.Resolve(settings);
+            config.Validate();
+            IBackend backend = CreateBackend(config);
+            using var trainer = new Trainer(config, backend, warn: message => Console.Error.WriteLine("warning: " + message));
+            string checkpoint = trainer.CheckpointPath;
+            if (settings.Resume) trainer.LoadCheckpoint(checkpoint);
+            Console.Error.WriteLine($"densedino pretrain: {trainer.Folder.Count} images, {trainer.Schedules.ItersPerEpoch} steps/epoch, " +
+                $"steps {trainer.Step}..{trainer.StopStep} of {trainer.Schedules.TotalSteps}, {config.Arch} {config.Vit()}, output '{config.OutputDir}'");
+
+            var progress = new ProgressReporter(trainer, plain: settings.Plain || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive);
+            progress.Run(onStep => trainer.Run(onStep, cancellationToken));
+
+            var log = StepLogReader.Read(Path.Combine(config.OutputDir, Trainer.LogFile));
+            LossPlot.Write(Path.Combine(config.OutputDir, PlotFile), log);
+            Console.Error.WriteLine($"done: {trainer.Step} steps, skipped {trainer.Folder.SkippedCount} unreadable images; " +
+                $"checkpoint '{trainer.LastCheckpoint}', log '{Path.Combine(config.OutputDir, Trainer.LogFile)}', plot '{Path.Combine(config.OutputDir, PlotFile)}'");
+            return 0;
+        }
+        catch (Exception e) when (e is TrainingConfigException or NonFiniteLossException or InvalidDataException
+            or FileNotFoundException or DirectoryNotFoundException or OperationCanceledException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 1;
+        }
+    }
+
+    private static IBackend CreateBackend(TrainingConfig config) => config.Backend switch
+    {
+        "cpu" => new CpuBackend(config.Threads),
+        _ => throw new TrainingConfigException([$"backend = '{config.Backend}': not available; known backends: {string.Join(", ", BackendNames.Available)} ({BackendNames.NotAvailableNote})"]),
+    };
+}

@@ -1,0 +1,58 @@
+using DenseDino.Nn;
+using DenseDino.Numerics;
+using DenseDino.Numerics.Autograd;
+
+namespace DenseDino.Training;
+
+/// <summary>Hyper-parameters of one step (this iteration's schedule values).</summary>
+public sealed record StepSettings(
+    float LearningRate, float WeightDecay, float TeacherMomentum, int Epoch,
+    bool FreezeLastLayer, float ClipGrad, ulong? DropPathSeed, MaskMode Mask);
+
+/// <summary>Losses of one step; when not finite nothing was updated (the centers excepted).</summary>
+public readonly record struct StepLosses(double Total, double Cls, double Ref)
+{
+    public bool IsFinite => double.IsFinite(Total);
+}
+
+/// <summary>
+/// One DenseDINO iteration as main_dino.train_one_epoch runs it: teacher on the 2 globals (no
+/// grad, teacher points), student on every view (student points, drop path), loss, backward,
+/// per-tensor clip, last-layer freeze, AdamW, EMA teacher.
+/// </summary>
+public static class TrainingStep
+{
+    /// <param name="images">[V·B, 3, S, S], view-major (view v's batch at rows v·B .. v·B + B)</param>
+    /// <param name="studentPoints">[V·B, 2, M, 2]: view v's coordinates of the points it shares with global 0, then 1</param>
+    /// <param name="teacherPoints">[2B, V, M, 2]: global iq's coordinates of the points it shares with each view</param>
+    public static StepLosses Run(DenseDinoModel student, DenseDinoModel teacher, DenseDinoLoss loss, AdamWOptimizer optimizer,
+        Tensor images, Tensor studentPoints, Tensor teacherPoints, StepSettings s)
+    {
+        int b = teacherPoints.Shape[0] / 2;
+        DenseDinoOutput t;
+        using (GradMode.NoGrad())
+            t = teacher.Forward(Ops.Slice(images, 0, 0, 2 * b), teacherPoints, s.Mask);                      // globals only
+        var o = student.Forward(images, studentPoints, s.Mask, s.DropPathSeed);
+        var l = loss.Forward(o.Cls, o.Refs!, t.Cls, t.Refs!, s.Epoch);
+        var losses = new StepLosses(l.Total.Item(), l.Cls.Item(), l.Ref.Item());
+        if (!losses.IsFinite) return losses;
+
+        student.ZeroGrad();
+        l.Total.Backward();
+        if (s.ClipGrad > 0) optimizer.ClipGradients(s.ClipGrad);
+        if (s.FreezeLastLayer) optimizer.CancelLastLayerGradients();
+        optimizer.Step(s.LearningRate, s.WeightDecay);
+        UpdateTeacher(student, teacher, s.TeacherMomentum);
+        student.ZeroGrad();
+        return losses;
+    }
+
+    /// <summary>teacher ← m·teacher + (1 − m)·student over every matched parameter (weight_g included: DINO zips all parameters).</summary>
+    public static void UpdateTeacher(DenseDinoModel student, DenseDinoModel teacher, float momentum)
+    {
+        using var a = student.NamedParameters().GetEnumerator();
+        using var t = teacher.NamedParameters().GetEnumerator();
+        while (a.MoveNext() && t.MoveNext())
+            Optim.Ema(t.Current.Value, a.Current.Value, momentum);
+    }
+}

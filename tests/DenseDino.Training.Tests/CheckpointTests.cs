@@ -1,0 +1,72 @@
+namespace DenseDino.Training.Tests;
+
+public class CheckpointTests
+{
+    [Fact]
+    public void RoundTripRestoresEveryTensorAndCounter()
+    {
+        using var runs = new TestRuns();
+        var c = runs.Tiny();
+        c.MaxSteps = 2;
+        using var a = new Trainer(c, TestRuns.Cpu);
+        a.Run(cancellationToken: TestContext.Current.CancellationToken);
+        using var b = new Trainer(c, TestRuns.Cpu);
+        b.LoadCheckpoint(a.CheckpointPath);
+        Assert.Equal(2, b.Step);
+        Assert.Equal(a.Optimizer.StepCount, b.Optimizer.StepCount);
+        foreach (var ((name, x), (_, y)) in a.Teacher.NamedParameters().Zip(b.Teacher.NamedParameters()))
+            Assert.True(x.ToArray().SequenceEqual(y.ToArray()), name);
+        Assert.Equal(a.Loss.RefCenter.ToArray(), b.Loss.RefCenter.ToArray());
+        Assert.Equal(a.Optimizer.Moments.Select(m => m.V.ToArray()).SelectMany(v => v), b.Optimizer.Moments.Select(m => m.V.ToArray()).SelectMany(v => v));
+        Assert.Equal(a.Optimizer.Moments.Select(m => m.Steps), b.Optimizer.Moments.Select(m => m.Steps));
+    }
+
+    [Fact]
+    public void NotACheckpointIsReportedAsSuch()
+    {
+        using var runs = new TestRuns(0);
+        string path = Path.Combine(runs.Root, "notes.txt");
+        File.WriteAllText(path, "hello, this is not a checkpoint at all");
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Open(path));
+        Assert.Contains("is not a DenseDino checkpoint", e.Message);
+        File.WriteAllBytes(path, [1, 2]);
+        Assert.Contains("is not a DenseDino checkpoint", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(path)).Message);
+    }
+
+    [Fact]
+    public void TruncatedCheckpointIsReportedBeforeAllocating()
+    {
+        using var runs = new TestRuns();
+        var c = runs.Tiny();
+        c.MaxSteps = 1;
+        using var a = new Trainer(c, TestRuns.Cpu);
+        a.Run(cancellationToken: TestContext.Current.CancellationToken);
+        byte[] bytes = File.ReadAllBytes(a.CheckpointPath);
+        string cut = Path.Combine(runs.Root, "cut.ddckpt");
+        File.WriteAllBytes(cut, bytes[..^100]);
+        Assert.Contains("is truncated", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(cut)).Message);
+        File.WriteAllBytes(cut, bytes[..40]);   // inside the metadata
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(cut)).Message);
+        // A huge metadata length must not be allocated.
+        var huge = (byte[])bytes.Clone();
+        BitConverter.GetBytes(long.MaxValue).CopyTo(huge, 16);
+        File.WriteAllBytes(cut, huge);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => Checkpoint.Open(cut)).Message);
+    }
+
+    [Fact]
+    public void OtherArchitectureNamesTheTensorAndBothShapes()
+    {
+        using var runs = new TestRuns();
+        var c = runs.Tiny();
+        c.MaxSteps = 1;
+        using var a = new Trainer(c, TestRuns.Cpu);
+        a.Run(cancellationToken: TestContext.Current.CancellationToken);
+        var wider = runs.Tiny("wider");
+        wider.EmbedDim = 30;
+        using var b = new Trainer(wider, TestRuns.Cpu);
+        var e = Assert.Throws<InvalidDataException>(() => b.LoadCheckpoint(a.CheckpointPath));
+        Assert.Contains("another architecture", e.Message);
+        Assert.Contains("'student.backbone.cls_token' has shape [1, 1, 24], this model needs [1, 1, 30]", e.Message);
+    }
+}
