@@ -2,7 +2,13 @@ using BenchmarkDotNet.Running;
 using DenseDino.Benchmarks;
 
 // `-- quick [threads]`: a Stopwatch sweep over the GEMM shapes for fast tuning loops;
+// `-- step [--img 224 --batch 8 ...]`: whole training steps, one JSON line like ../shared/peers;
 // anything else goes to BenchmarkDotNet (e.g. `-- --filter '*Sgemm*'`).
+if (args.Length > 0 && args[0] == "step")
+{
+    StepBench.Run(args[1..]);
+    return;
+}
 if (args.Length > 0 && args[0] == "quick")
 {
     QuickGemm.Run(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? args[2] : null);

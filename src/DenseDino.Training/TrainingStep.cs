@@ -25,25 +25,31 @@ public static class TrainingStep
     /// <param name="images">[V·B, 3, S, S], view-major (view v's batch at rows v·B .. v·B + B)</param>
     /// <param name="studentPoints">[V·B, 2, M, 2]: view v's coordinates of the points it shares with global 0, then 1</param>
     /// <param name="teacherPoints">[2B, V, M, 2]: global iq's coordinates of the points it shares with each view</param>
+    /// <param name="phaseDone">Called after each phase ("teacher", "student", "loss", "backward", "update"), for profiling.</param>
     public static StepLosses Run(DenseDinoModel student, DenseDinoModel teacher, DenseDinoLoss loss, AdamWOptimizer optimizer,
-        Tensor images, Tensor studentPoints, Tensor teacherPoints, StepSettings s)
+        Tensor images, Tensor studentPoints, Tensor teacherPoints, StepSettings s, Action<string>? phaseDone = null)
     {
         int b = teacherPoints.Shape[0] / 2;
         DenseDinoOutput t;
         using (GradMode.NoGrad())
             t = teacher.Forward(Ops.Slice(images, 0, 0, 2 * b), teacherPoints, s.Mask);                      // globals only
+        phaseDone?.Invoke("teacher");
         var o = student.Forward(images, studentPoints, s.Mask, s.DropPathSeed);
+        phaseDone?.Invoke("student");
         var l = loss.Forward(o.Cls, o.Refs!, t.Cls, t.Refs!, s.Epoch);
         var losses = new StepLosses(l.Total.Item(), l.Cls.Item(), l.Ref.Item());
+        phaseDone?.Invoke("loss");
         if (!losses.IsFinite) return losses;
 
         student.ZeroGrad();
         l.Total.Backward();
+        phaseDone?.Invoke("backward");
         if (s.ClipGrad > 0) optimizer.ClipGradients(s.ClipGrad);
         if (s.FreezeLastLayer) optimizer.CancelLastLayerGradients();
         optimizer.Step(s.LearningRate, s.WeightDecay);
         UpdateTeacher(student, teacher, s.TeacherMomentum);
         student.ZeroGrad();
+        phaseDone?.Invoke("update");
         return losses;
     }
 

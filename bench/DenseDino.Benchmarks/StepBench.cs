@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DenseDino.Backends.Cpu;
+using DenseDino.Backends.Ilgpu;
+using DenseDino.Nn;
+using DenseDino.Numerics;
+using DenseDino.Training;
+
+namespace DenseDino.Benchmarks;
+
+/// <summary>Settings of the end-to-end step benchmark; names and defaults follow ../shared/peers (vit_tiny/16, K = 65536, 2 threads).</summary>
+internal sealed record StepBenchOptions(
+    int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
+    int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
+    string Backend = "cpu", int Device = 0)
+{
+    public static StepBenchOptions Parse(string[] args)
+    {
+        var o = new StepBenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string key = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"step: {key} needs a value");
+            o = key switch
+            {
+                "--img" => o with { Img = int.Parse(Next()) },
+                "--patch" => o with { Patch = int.Parse(Next()) },
+                "--dim" => o with { Dim = int.Parse(Next()) },
+                "--depth" => o with { Depth = int.Parse(Next()) },
+                "--heads" => o with { Heads = int.Parse(Next()) },
+                "--out-dim" => o with { OutDim = int.Parse(Next()) },
+                "--views" => o with { Views = int.Parse(Next()) },
+                "--m-ref" => o with { MRef = int.Parse(Next()) },
+                "--batch" => o with { Batch = int.Parse(Next()) },
+                "--threads" => o with { Threads = int.Parse(Next()) },
+                "--warmup" => o with { Warmup = int.Parse(Next()) },
+                "--steps" => o with { Steps = int.Parse(Next()) },
+                "--backend" => o with { Backend = Next() },
+                "--device" => o with { Device = int.Parse(Next()) },
+                _ => throw new ArgumentException($"step: unknown option {key}"),
+            };
+        }
+        if (o.Img % o.Patch != 0) throw new ArgumentException($"step: --img {o.Img} is not a multiple of --patch {o.Patch}");
+        if (o.Views < 2 || o.Batch < 1 || o.Steps < 1) throw new ArgumentException("step: need --views >= 2, --batch >= 1, --steps >= 1");
+        return o;
+    }
+}
+
+/// <summary>
+/// Times whole DenseDINO training steps (the peers' step: teacher, student, loss, backward, clip,
+/// AdamW, EMA; no drop path) on random inputs and prints one JSON line like the peers, with a
+/// per-phase breakdown, FLOP rate and peak memory.
+/// </summary>
+internal static class StepBench
+{
+    public static void Run(string[] args)
+    {
+        var o = StepBenchOptions.Parse(args);
+        using IBackend backend = o.Backend == "cpu" ? new CpuBackend(o.Threads) : IlgpuBackend.Create(o.Backend, o.Device);
+        var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads);
+        var head = new HeadConfig(OutDim: o.OutDim);
+        using var student = new DenseDinoModel(backend, vit, head, seed: 0);
+        using var teacher = new DenseDinoModel(backend, vit, head, seed: 0);
+        using var loss = new DenseDinoLoss(backend, new DenseDinoLossOptions { OutDim = o.OutDim, Views = o.Views });
+        using var optimizer = new AdamWOptimizer(student.TrainableParameters());
+        var rng = new Random(0);
+        float[] Uniform(int n, float lo, float hi) => Enumerable.Range(0, n).Select(_ => lo + (hi - lo) * (float)rng.NextDouble()).ToArray();
+        int vb = o.Views * o.Batch;
+        using var scope0 = TensorScope.Untracked();
+        var images = Tensor.FromArray(backend, Uniform(vb * 3 * o.Img * o.Img, -2, 2), [vb, 3, o.Img, o.Img]);
+        var studentPoints = Tensor.FromArray(backend, Uniform(vb * 2 * o.MRef * 2, -1, 1), [vb, 2, o.MRef, 2]);
+        var teacherPoints = Tensor.FromArray(backend, Uniform(2 * o.Batch * o.Views * o.MRef * 2, -1, 1), [2 * o.Batch, o.Views, o.MRef, 2]);
+        var settings = new StepSettings(5e-4f, 0.04f, 0.996f, Epoch: 0, FreezeLastLayer: false, ClipGrad: 3f, DropPathSeed: null, MaskMode.All2PosPos2ClsEye);
+
+        var times = new List<double>();
+        var phases = new Dictionary<string, List<double>>();
+        double lastLoss = 0;
+        for (int i = 0; i < o.Warmup + o.Steps; i++)
+        {
+            var sw = Stopwatch.StartNew();
+            double mark = 0;
+            using (TensorScope.Begin())
+            {
+                lastLoss = TrainingStep.Run(student, teacher, loss, optimizer, images, studentPoints, teacherPoints, settings, phase =>
+                {
+                    double now = sw.Elapsed.TotalMilliseconds;
+                    if (i >= o.Warmup) (phases.TryGetValue(phase, out var l) ? l : phases[phase] = new()).Add(now - mark);
+                    mark = now;
+                }).Total;
+            }
+            if (i >= o.Warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        double ms = Median(times);
+        double flops = StepFlops.Of(o);
+        Console.WriteLine(JsonSerializer.Serialize(new
+        {
+            impl = "densedino.net", backend = backend.Name, threads = o.Threads, img = o.Img, views = o.Views, batch = o.Batch,
+            m_ref = o.MRef, out_dim = o.OutDim, ms_step = Math.Round(ms, 1), ms_min = Math.Round(times.Min(), 1),
+            images_s = Math.Round(o.Batch / ms * 1e3, 2), views_s = Math.Round(vb / ms * 1e3, 2),
+            gflop_step = Math.Round(flops / 1e9, 1), gflops = Math.Round(flops / ms / 1e6, 1), loss = Math.Round(lastLoss, 4),
+            phases_ms = phases.ToDictionary(p => p.Key, p => Math.Round(Median(p.Value), 1)),
+            peak_rss_mb = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0),
+            pool_allocations = backend.Pool.Allocations, pool_reuses = backend.Pool.Reuses,
+            steps_ms = times.Select(t => Math.Round(t, 1)),
+        }));
+    }
+
+    private static double Median(List<double> v)
+    {
+        var s = v.Order().ToArray();
+        return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+    }
+}
