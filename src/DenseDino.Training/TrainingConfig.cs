@@ -23,7 +23,7 @@ public sealed class TrainingConfig
     public int? Depth { get; set; } = 4;
     public int? NumHeads { get; set; } = 3;
     public float DropPathRate { get; set; } = 0.1f;
-    public int OutDim { get; set; } = 1024;                  // official 65536
+    public int OutDim { get; set; } = 256;                   // official 65536
     public int HeadHiddenDim { get; set; } = 512;            // official 2048
     public int HeadBottleneckDim { get; set; } = 128;        // official 256
     public bool NormLastLayer { get; set; } = true;
@@ -56,7 +56,7 @@ public sealed class TrainingConfig
     public int Epochs { get; set; } = 4;                     // official 100
     public int BatchSize { get; set; } = 16;                 // official 64 per GPU
     /// <summary>Peak lr for batch 256; the schedule uses lr·batch/256 (official 0.0005).</summary>
-    public double Lr { get; set; } = 0.005;
+    public double Lr { get; set; } = 0.02;
     public double MinLr { get; set; } = 1e-5;                // official 1e-6
     public int WarmupEpochs { get; set; } = 1;               // official 10
     public double WeightDecay { get; set; } = 0.04;
@@ -64,7 +64,7 @@ public sealed class TrainingConfig
     public double MomentumTeacher { get; set; } = 0.99;      // official 0.996
     /// <summary>Per-tensor gradient norm limit; 0 turns clipping off.</summary>
     public float ClipGrad { get; set; } = 3.0f;
-    public int FreezeLastLayer { get; set; } = 1;
+    public int FreezeLastLayer { get; set; }                 // official 1 (epoch); a 4-epoch run cannot spare one
 
     // ---- data and run ----
     public string DataPath { get; set; } = "data/sample/train";
