@@ -35,6 +35,10 @@ public static class ImageDecoder
     /// <summary>Decodes bytes; <paramref name="name"/> only labels errors.</summary>
     public static RgbImage Decode(byte[] bytes, string name)
     {
+        // Before any stb call: stb_image decodes a truncated JPEG without complaint (grey bottom
+        // rows), and its header reader can spin on a few bytes of a JPEG start with no segments.
+        if (LooksLikeJpeg(bytes) && JpegStructure.Problem(bytes) is { } problem)
+            throw new InvalidDataException($"{name}: corrupt JPEG: {problem}");
         ImageInfo? info;
         try
         {
@@ -51,9 +55,6 @@ public static class ImageDecoder
         // Checked before decoding so a forged header cannot make us allocate gigabytes.
         if (w <= 0 || h <= 0 || w > MaxSide || h > MaxSide || (long)w * h > MaxPixels)
             throw new InvalidDataException($"{name}: header says {w}x{h} pixels, outside 1..{MaxSide} per side and {MaxPixels} in all");
-        // stb_image decodes a truncated JPEG without complaint (grey bottom rows); require the end marker.
-        if (LooksLikeJpeg(bytes) && !HasJpegEndMarker(bytes))
-            throw new InvalidDataException($"{name}: truncated JPEG (no end-of-image marker)");
 
         ImageResult result;
         try
@@ -70,13 +71,4 @@ public static class ImageDecoder
     }
 
     private static bool LooksLikeJpeg(byte[] b) => b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
-
-    // Some writers pad after EOI, so look for FF D9 in the last kilobyte rather than only the last two bytes.
-    private static bool HasJpegEndMarker(byte[] b)
-    {
-        int start = Math.Max(2, b.Length - 1024);
-        for (int i = b.Length - 2; i >= start; i--)
-            if (b[i] == 0xFF && b[i + 1] == 0xD9) return true;
-        return false;
-    }
 }

@@ -43,6 +43,19 @@ public class DecodeTests
         Assert.Contains("20000x10", e.Message);
     }
 
+    // Tiny JPEG-looking stubs once made stb's header reader spin forever; each must fail fast.
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0x01, 0x02, 0x03, 0x04, 0x05 })]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xE0, 0x01, 0x02, 0x03, 0xFF, 0xD9 })]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF, 0xFF, 0xD9 })]
+    [InlineData(new byte[] { 0xFF, 0xD8, 0xFF })]
+    public async Task TinyJpegStubsFailFastWithTheFileName(byte[] bytes)
+    {
+        var decode = Task.Run(() => Assert.Throws<InvalidDataException>(() => ImageDecoder.Decode(bytes, "stub.jpg")), TestContext.Current.CancellationToken);
+        var error = await decode.WaitAsync(TimeSpan.FromSeconds(20), TestContext.Current.CancellationToken);
+        Assert.Contains("stub.jpg", error.Message);
+    }
+
     [Fact]
     public void CorruptFilesAreReportedOnceSkippedAndCounted()
     {
