@@ -5,6 +5,10 @@ namespace DenseDino.Cli;
 /// <summary>The `densedino` command line (shared by Program and the in-process tests).</summary>
 public static class CliApp
 {
+    /// <summary>Runs the command line; <c>--k</c> (knn's contract flag; Spectre needs long names of two or more characters) is read as <c>--ks</c>.</summary>
+    public static int Run(string[] args) => Create().Run(args.Select(a =>
+        a == "--k" ? "--ks" : a.StartsWith("--k=", StringComparison.Ordinal) ? "--ks=" + a[4..] : a));
+
     public static CommandApp Create()
     {
         var app = new CommandApp();

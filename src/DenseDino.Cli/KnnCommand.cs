@@ -12,7 +12,7 @@ public sealed class KnnSettings : EvalSettings
 {
     [CommandOption("--train <DIR>"), Description("Train images, one sub-folder per class.")] public string? Train { get; init; }
     [CommandOption("--val <DIR>"), Description("Validation images, the same class sub-folders.")] public string? Val { get; init; }
-    [CommandOption("--k <LIST>"), Description("Comma-separated neighbour counts (default 10,20,100,200).")] public string? K { get; init; }
+    [CommandOption("-k|--ks <LIST>"), Description("--k LIST: comma-separated neighbour counts (default 10,20,100,200).")] public string? K { get; init; }
     [CommandOption("--temperature <T>"), Description("Vote weight exp(sim/T) (default 0.07).")] public double Temperature { get; init; } = 0.07;
     [CommandOption("--out <FILE>"), Description("JSON result (default <weights without extension>.knn.json next to the weights).")] public string? Out { get; init; }
 

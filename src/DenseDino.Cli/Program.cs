@@ -1,3 +1,3 @@
 using DenseDino.Cli;
 
-return CliApp.Create().Run(args);
+return CliApp.Run(args);
