@@ -85,6 +85,31 @@ internal sealed class CliFixtures : IDisposable
         return root;
     }
 
+    /// <summary>CamVid layout: classes.txt, &lt;split&gt;/images/&lt;name&gt;.jpg, &lt;split&gt;/masks/&lt;name&gt;.png (32x48, labels 0..1).</summary>
+    public string WriteCamVid()
+    {
+        string root = Sub("camvid");
+        Directory.CreateDirectory(root);
+        File.WriteAllLines(Path.Combine(root, "classes.txt"), ["sky", "road"]);
+        var rng = new Random(6);
+        const int w = 32, h = 48;
+        foreach (var (split, names) in new[] { ("train", new[] { "a", "b" }), ("val", new[] { "c" }) })
+            foreach (string name in names)
+            {
+                Directory.CreateDirectory(Path.Combine(root, split, "images"));
+                Directory.CreateDirectory(Path.Combine(root, split, "masks"));
+                var px = new byte[w * h * 3];
+                rng.NextBytes(px);
+                using (var s = File.Create(Path.Combine(root, split, "images", name + ".jpg")))
+                    new ImageWriter().WriteJpg(px, w, h, ColorComponents.RedGreenBlue, s, 90);
+                var mask = new byte[w * h];
+                for (int i = 0; i < mask.Length; i++) mask[i] = (byte)(i / w < h / 2 ? 0 : 1);
+                using var m = File.Create(Path.Combine(root, split, "masks", name + ".png"));
+                new ImageWriter().WritePng(mask, w, h, ColorComponents.Grey, m);
+            }
+        return root;
+    }
+
     public static string SampleDir()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -70,6 +70,21 @@ public class EvalCommandTests
     }
 
     [Fact]
+    public void SegprobeDetectsTheCamVidLayout()
+    {
+        using var fx = new CliFixtures();
+        var (ours, _) = fx.WriteWeights();
+        string data = fx.WriteCamVid();
+        Assert.Equal(0, CliFixtures.Run("segprobe", "--weights", ours, "--data", data, "--epochs", "1", "--backend", "cpu", "--threads", "1"));
+        string outDir = fx.Sub("tiny.segprobe");   // default: next to the weights
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "segprobe.json")));
+        Assert.StartsWith("camvid/", doc.RootElement.EnumerateObject().First(p => p.Name.Equals("trainSet", StringComparison.OrdinalIgnoreCase)).Value.GetString());
+        Assert.True(File.Exists(Path.Combine(outDir, "confusion.png")));
+        // A split that does not exist is refused.
+        Assert.Equal(1, CliFixtures.Run("segprobe", "--weights", ours, "--data", data, "--val-split", "test"));
+    }
+
+    [Fact]
     public void AttentionWritesAHeatMapPerHeadAndAnOverlay()
     {
         using var fx = new CliFixtures();
