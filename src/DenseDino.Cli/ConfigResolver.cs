@@ -63,6 +63,7 @@ internal static class ConfigResolver
         if (s.NumWorkers is { } workers) c.NumWorkers = workers;
         if (s.OutputDir is { } output) c.OutputDir = output;
         if (s.Backend is { } backend) c.Backend = backend;
+        if (s.Device is { } device) c.Device = device;
         if (s.Threads is { } threads) c.Threads = threads;
         if (s.Seed is { } seed) c.Seed = seed;
         if (s.Deterministic) c.Deterministic = true;

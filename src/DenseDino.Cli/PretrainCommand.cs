@@ -1,4 +1,3 @@
-using DenseDino.Backends.Cpu;
 using DenseDino.Numerics;
 using DenseDino.Training;
 using Spectre.Console;
@@ -41,9 +40,5 @@ public sealed class PretrainCommand : Command<PretrainSettings>
         }
     }
 
-    private static IBackend CreateBackend(TrainingConfig config) => config.Backend switch
-    {
-        "cpu" => new CpuBackend(config.Threads),
-        _ => throw new TrainingConfigException([$"backend = '{config.Backend}': not available; known backends: {string.Join(", ", BackendNames.Available)} ({BackendNames.NotAvailableNote})"]),
-    };
+    private static IBackend CreateBackend(TrainingConfig config) => BackendFactory.Create(config);
 }

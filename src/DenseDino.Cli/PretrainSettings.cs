@@ -54,7 +54,8 @@ public sealed class PretrainSettings : CommandSettings
     [CommandOption("--data-path <DIR>")] public string? DataPath { get; init; }
     [CommandOption("--num-workers <N>")] public int? NumWorkers { get; init; }
     [CommandOption("--output-dir <DIR>")] public string? OutputDir { get; init; }
-    [CommandOption("--backend <NAME>"), Description("cpu (the only backend in this build).")] public string? Backend { get; init; }
+    [CommandOption("--backend <NAME>"), Description("cpu, cuda, opencl or ilgpu-cpu.")] public string? Backend { get; init; }
+    [CommandOption("--device <N>"), Description("Device index for cuda, opencl, ilgpu-cpu.")] public int? Device { get; init; }
     [CommandOption("--threads <N>"), Description("Backend threads, 0 = every core.")] public int? Threads { get; init; }
     [CommandOption("--seed <N>")] public long? Seed { get; init; }
     [CommandOption("--deterministic"), Description("Pin the thread count so a resumed run reproduces losses bit for bit.")] public bool Deterministic { get; init; }

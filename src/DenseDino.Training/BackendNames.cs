@@ -1,8 +1,8 @@
 namespace DenseDino.Training;
 
-/// <summary>Backends a run can name; the ILGPU one is being written elsewhere and is not in this build.</summary>
+/// <summary>Backends a run can name (the CLI's BackendFactory builds them): cpu, or an ILGPU accelerator picked by device index.</summary>
 public static class BackendNames
 {
-    public static readonly string[] Available = ["cpu"];
-    public const string NotAvailableNote = "ilgpu is not available in this build";
+    public static readonly string[] Available = ["cpu", "cuda", "opencl", "ilgpu-cpu"];
+    public const string NotAvailableNote = "cuda, opencl and ilgpu-cpu take --device N (default 0)";
 }

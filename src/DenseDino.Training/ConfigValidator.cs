@@ -62,7 +62,7 @@ internal static class ConfigValidator
 
         Require(!string.IsNullOrWhiteSpace(c.DataPath), "data_path", c.DataPath, "a folder of images");
         Require(c.NumWorkers is >= 1 and <= 256, "num_workers", c.NumWorkers, "in [1, 256]");
-        Require(c.Backend == "cpu", "backend", c.Backend, $"one of the available backends: {string.Join(", ", BackendNames.Available)} ({BackendNames.NotAvailableNote})");
+        Require(BackendNames.Available.Contains(c.Backend), "backend", c.Backend, $"one of the available backends: {string.Join(", ", BackendNames.Available)} ({BackendNames.NotAvailableNote})");
         Require(c.Threads is >= 0 and <= 1024, "threads", c.Threads, "in [0, 1024] (0 = every core)");
         Require(c.MaxSteps >= 0, "max_steps", c.MaxSteps, ">= 0 (0 = no limit)");
         Require(c.CheckpointEvery >= 0, "checkpoint_every", c.CheckpointEvery, ">= 0 (0 = every epoch)");

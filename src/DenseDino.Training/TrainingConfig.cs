@@ -73,6 +73,8 @@ public sealed class TrainingConfig
     /// <summary>Refuse to resume with another thread count (the CPU kernels' reduction order follows it).</summary>
     public bool Deterministic { get; set; }
     public string Backend { get; set; } = "cpu";
+    /// <summary>Accelerator index among the backend's devices (cuda, opencl, ilgpu-cpu).</summary>
+    public int Device { get; set; }
     /// <summary>Backend threads; 0 = every core.</summary>
     public int Threads { get; set; }
     /// <summary>Stop after this many steps in total (0 = run every epoch).</summary>

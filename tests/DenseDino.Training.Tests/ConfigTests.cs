@@ -27,7 +27,7 @@ public class ConfigTests
             Assert.Contains(e.Errors, line => line.StartsWith(field + " = ", StringComparison.Ordinal));
         Assert.Equal(fields.Length, e.Errors.Count);
         Assert.Contains("img_size = 65: must be a positive multiple of patch_size (16)", e.Message);
-        Assert.Contains("ilgpu is not available", e.Message);
+        Assert.Contains("ilgpu-cpu", e.Message);
         Assert.Contains("cpu", e.Errors.Single(l => l.StartsWith("backend", StringComparison.Ordinal)));
     }
 
