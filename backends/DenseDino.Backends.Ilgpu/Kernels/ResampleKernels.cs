@@ -14,21 +14,44 @@ public static class ResampleKernels
     /// <summary>floor(f) as an int, saturated to [−8, size + 8] (beyond that every tap is outside).</summary>
     private static int FloorClamped(float f, int size) => f < -8f ? -8 : f > size + 8 ? size + 8 : (int)f;
 
+    /// <summary>Where one grid point's 4×4 taps start and its fractional offsets; NaN points have no taps.</summary>
+    private struct Taps
+    {
+        public int X0, Y0;
+        public float Tx, Ty;
+        public bool IsNaN;
+    }
+
+    private static Taps Locate(ArrayView<float> grid, long gi, GridArgs p)
+    {
+        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
+        var taps = new Taps { IsNaN = XMath.IsNaN(ix) || XMath.IsNaN(iy) };
+        if (taps.IsNaN) return taps;
+        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
+        taps.Tx = ix - fx;
+        taps.Ty = iy - fy;
+        taps.X0 = FloorClamped(fx, p.W) - 1;
+        taps.Y0 = FloorClamped(fy, p.H) - 1;
+        return taps;
+    }
+
+    /// <summary>Index of the (x, y) pair in grid [N,Ho,Wo,2] for output element e of [N,C,Ho,Wo].</summary>
+    private static long OutputGridIndex(long e, GridArgs p)
+    {
+        long hw = (long)p.Ho * p.Wo;
+        long n = e / hw / p.C;
+        return (n * hw + e % hw) * 2;
+    }
+
     /// <summary>output [N,C,Ho,Wo]: one thread per output element, 16 taps.</summary>
     [Kernel]
     public static void GridSample(Index1D e, ArrayView<float> input, ArrayView<float> grid, ArrayView<float> output, GridArgs p)
     {
-        long t = e;
-        int ox = (int)(t % p.Wo); t /= p.Wo;
-        int oy = (int)(t % p.Ho); t /= p.Ho;
-        long nc = t, n = t / p.C;
-        long gi = ((n * p.Ho + oy) * p.Wo + ox) * 2;
-        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
-        if (XMath.IsNaN(ix) || XMath.IsNaN(iy)) { output[e] = float.NaN; return; }
-        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
-        float tx = ix - fx, ty = iy - fy;
-        int x0 = FloorClamped(fx, p.W) - 1, y0 = FloorClamped(fy, p.H) - 1;
-        long plane = nc * p.H * p.W;
+        var taps = Locate(grid, OutputGridIndex(e, p), p);
+        if (taps.IsNaN) { output[e] = float.NaN; return; }
+        int x0 = taps.X0, y0 = taps.Y0;
+        float tx = taps.Tx, ty = taps.Ty;
+        long plane = e / ((long)p.Ho * p.Wo) * p.H * p.W;
         float s = 0f;
         for (int j = 0; j < 4; j++)
         {
@@ -49,17 +72,11 @@ public static class ResampleKernels
     [Kernel]
     public static void GridSampleBackwardInput(Index1D e, ArrayView<float> grid, ArrayView<float> dOutput, ArrayView<float> dInput, GridArgs p)
     {
-        long t = e;
-        int ox = (int)(t % p.Wo); t /= p.Wo;
-        int oy = (int)(t % p.Ho); t /= p.Ho;
-        long nc = t, n = t / p.C;
-        long gi = ((n * p.Ho + oy) * p.Wo + ox) * 2;
-        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
-        if (XMath.IsNaN(ix) || XMath.IsNaN(iy)) return;
-        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
-        float tx = ix - fx, ty = iy - fy;
-        int x0 = FloorClamped(fx, p.W) - 1, y0 = FloorClamped(fy, p.H) - 1;
-        long plane = nc * p.H * p.W;
+        var taps = Locate(grid, OutputGridIndex(e, p), p);
+        if (taps.IsNaN) return;
+        int x0 = taps.X0, y0 = taps.Y0;
+        float tx = taps.Tx, ty = taps.Ty;
+        long plane = e / ((long)p.Ho * p.Wo) * p.H * p.W;
         float g = dOutput[e];
         for (int j = 0; j < 4; j++)
         {
@@ -84,11 +101,10 @@ public static class ResampleKernels
         int oy = (int)(t % p.Ho); t /= p.Ho;
         long n = t;
         long gi = (long)e.X * 2;
-        float ix = Source(grid[gi], p.W), iy = Source(grid[gi + 1], p.H);
-        if (XMath.IsNaN(ix) || XMath.IsNaN(iy)) { dGrid[gi] = float.NaN; dGrid[gi + 1] = float.NaN; return; }
-        float fx = XMath.Floor(ix), fy = XMath.Floor(iy);
-        float tx = ix - fx, ty = iy - fy;
-        int x0 = FloorClamped(fx, p.W) - 1, y0 = FloorClamped(fy, p.H) - 1;
+        var taps = Locate(grid, gi, p);
+        if (taps.IsNaN) { dGrid[gi] = float.NaN; dGrid[gi + 1] = float.NaN; return; }
+        int x0 = taps.X0, y0 = taps.Y0;
+        float tx = taps.Tx, ty = taps.Ty;
         long hw = (long)p.H * p.W, ohw = (long)p.Ho * p.Wo;
         float gx = 0f, gy = 0f;
         for (int c = 0; c < p.C; c++)
