@@ -40,29 +40,34 @@ public sealed unsafe partial class CpuBackend
         long flops = 8L * lq * lk * dh;
         CpuParallel.ForRange(bh, Threads, flops, (start, end) =>
         {
-            var scratch = GC.AllocateUninitializedArray<float>(Math.Max(lq * lk, 1), pinned: true);
-            fixed (float* dP = scratch)
-                for (int s = start; s < end; s++)
-                {
-                    float* Q = pq + (long)s * lq * dh, K = pk + (long)s * lk * dh, V = pv + (long)s * lk * dh;
-                    float* P = pp + (long)s * lq * lk, dO = pdo + (long)s * lq * dh;
-                    float* dQ = pdq + (long)s * lq * dh, dK = pdk + (long)s * lk * dh, dV = pdv + (long)s * lk * dh;
-                    // dV = Pᵀ·dO ; dP = dO·Vᵀ
-                    Sgemm.Run(1, lk, dh, lq, 1f, P, 0, lk, true, dO, 0, dh, false, 0f, dV, 0, dh, null, 1);
-                    Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, dh, false, V, 0, dh, true, 0f, dP, 0, lk, null, 1);
-                    // dS = P ∘ (dP − Σ_j dP·P), kept in dP
-                    for (int i = 0; i < lq; i++)
+            // Rented, not allocated: this runs for every block of every training step.
+            var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(lq * lk, 1));
+            try
+            {
+                fixed (float* dP = scratch)
+                    for (int s = start; s < end; s++)
                     {
-                        var p = new ReadOnlySpan<float>(P + (long)i * lk, lk);
-                        var d = new Span<float>(dP + (long)i * lk, lk);
-                        float dot = TensorPrimitives.Dot(p, d);
-                        TensorPrimitives.Subtract(d, dot, d);
-                        TensorPrimitives.Multiply(d, p, d);
+                        float* Q = pq + (long)s * lq * dh, K = pk + (long)s * lk * dh, V = pv + (long)s * lk * dh;
+                        float* P = pp + (long)s * lq * lk, dO = pdo + (long)s * lq * dh;
+                        float* dQ = pdq + (long)s * lq * dh, dK = pdk + (long)s * lk * dh, dV = pdv + (long)s * lk * dh;
+                        // dV = Pᵀ·dO ; dP = dO·Vᵀ
+                        Sgemm.Run(1, lk, dh, lq, 1f, P, 0, lk, true, dO, 0, dh, false, 0f, dV, 0, dh, null, 1);
+                        Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, dh, false, V, 0, dh, true, 0f, dP, 0, lk, null, 1);
+                        // dS = P ∘ (dP − Σ_j dP·P), kept in dP
+                        for (int i = 0; i < lq; i++)
+                        {
+                            var p = new ReadOnlySpan<float>(P + (long)i * lk, lk);
+                            var d = new Span<float>(dP + (long)i * lk, lk);
+                            float dot = TensorPrimitives.Dot(p, d);
+                            TensorPrimitives.Subtract(d, dot, d);
+                            TensorPrimitives.Multiply(d, p, d);
+                        }
+                        // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
+                        Sgemm.Run(1, lq, dh, lk, scale, dP, 0, lk, false, K, 0, dh, false, 0f, dQ, 0, dh, null, 1);
+                        Sgemm.Run(1, lk, dh, lq, scale, dP, 0, lk, true, Q, 0, dh, false, 0f, dK, 0, dh, null, 1);
                     }
-                    // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
-                    Sgemm.Run(1, lq, dh, lk, scale, dP, 0, lk, false, K, 0, dh, false, 0f, dQ, 0, dh, null, 1);
-                    Sgemm.Run(1, lk, dh, lq, scale, dP, 0, lk, true, Q, 0, dh, false, 0f, dK, 0, dh, null, 1);
-                }
+            }
+            finally { System.Buffers.ArrayPool<float>.Shared.Return(scratch); }
         });
     }
 }

@@ -130,30 +130,20 @@ internal sealed class BroadcastLayout
 {
     private long[] dims = [], strideA = [], strideB = [];
 
-    public int Inner { get; private set; }
-    public int InnerStrideA { get; private set; }
-    public int InnerStrideB { get; private set; }
+    public int Inner { get; private init; }
+    public int InnerStrideA { get; private init; }
+    public int InnerStrideB { get; private init; }
 
     public static BroadcastLayout Create(Shape y, Shape a, Shape b)
     {
         var (d, la, lb) = StrideLayout.Coalesce(y.Dims, StrideLayout.BroadcastStrides(y, a), StrideLayout.BroadcastStrides(y, b));
         if (d.Count == 0) { d.Add(1); la.Add(0); lb.Add(0); }
-        var layout = new BroadcastLayout { dims = d.ToArray(), strideA = la.ToArray(), strideB = lb.ToArray() };
-        layout.Inner = (int)d[^1];
-        // An inner stride other than 0 or 1 is walked as a row of length 1.
-        if (la[^1] > 1 || lb[^1] > 1)
+        // The innermost output axis is an operand's own innermost axis (stride 1) or broadcast (stride 0).
+        return new BroadcastLayout
         {
-            layout.dims = [.. d, 1];
-            layout.strideA = [.. la, 0];
-            layout.strideB = [.. lb, 0];
-            layout.Inner = 1;
-            layout.InnerStrideA = 1;
-            layout.InnerStrideB = 1;
-            return layout;
-        }
-        layout.InnerStrideA = (int)la[^1];
-        layout.InnerStrideB = (int)lb[^1];
-        return layout;
+            dims = d.ToArray(), strideA = la.ToArray(), strideB = lb.ToArray(),
+            Inner = (int)d[^1], InnerStrideA = (int)la[^1], InnerStrideB = (int)lb[^1],
+        };
     }
 
     /// <summary>Offsets of a and b at the start of output row r (rows are the outer axes flattened).</summary>
