@@ -17,13 +17,15 @@ public sealed partial class IlgpuBackend : IBackend
     private readonly Context? ownedContext;
 
     /// <summary>Wraps an accelerator the caller owns (it is not disposed with the backend).</summary>
-    public IlgpuBackend(Accelerator accelerator) : this(accelerator, null) { }
+    public IlgpuBackend(Accelerator accelerator, IlgpuOptions? options = null) : this(accelerator, null, options ?? IlgpuOptions.Default) { }
 
-    private IlgpuBackend(Accelerator accelerator, Context? owned)
+    private IlgpuBackend(Accelerator accelerator, Context? owned, IlgpuOptions options)
     {
         Accelerator = accelerator;
         ownedContext = owned;
+        Options = options;
         K = new IlgpuKernels(accelerator);
+        (blas, GemmEngineName) = ChooseGemm(accelerator, options);
         // Row kernels use power-of-two groups; the CPU simulator pays per thread at every barrier.
         int max = Math.Min(Kernels.DeviceMath.MaxGroup, accelerator.MaxNumThreadsPerGroup);
         int cap = accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : max;
@@ -33,7 +35,10 @@ public sealed partial class IlgpuBackend : IBackend
     }
 
     public Accelerator Accelerator { get; }
-    public string Name => $"ilgpu-{Accelerator.AcceleratorType.ToString().ToLowerInvariant()}({Accelerator.Name})";
+    public IlgpuOptions Options { get; }
+    /// <summary>What runs matrix products: "cublas", "cublas-tf32" or "kernel" (with the reason cuBLAS was not used).</summary>
+    public string GemmEngineName { get; }
+    public string Name => $"ilgpu-{Accelerator.AcceleratorType.ToString().ToLowerInvariant()}({Accelerator.Name}; gemm {GemmEngineName})";
     public BufferPool Pool { get; }
     internal IlgpuKernels K { get; }
     /// <summary>Threads per group of the row kernels (a power of two ≤ 256).</summary>
@@ -46,7 +51,7 @@ public sealed partial class IlgpuBackend : IBackend
     /// A backend on device <paramref name="device"/> of <paramref name="kind"/> (cuda | opencl | ilgpu-cpu).
     /// Fails with the list of devices ILGPU found when that one does not exist.
     /// </summary>
-    public static IlgpuBackend Create(string kind, int device = 0)
+    public static IlgpuBackend Create(string kind, int device = 0, IlgpuOptions? options = null)
     {
         var type = kind.ToLowerInvariant() switch
         {
@@ -66,7 +71,16 @@ public sealed partial class IlgpuBackend : IBackend
                     $"IlgpuBackend: no {kind} device #{device} ({matches.Count} {kind} device(s)); ILGPU found: " +
                     (found.Count == 0 ? "none" : string.Join(", ", found)));
             }
-            return new IlgpuBackend(matches[device].CreateAccelerator(context), context);
+            var accelerator = matches[device].CreateAccelerator(context);
+            try
+            {
+                return new IlgpuBackend(accelerator, context, options ?? IlgpuOptions.Default);
+            }
+            catch
+            {
+                accelerator.Dispose();
+                throw;
+            }
         }
         catch
         {
@@ -98,6 +112,7 @@ public sealed partial class IlgpuBackend : IBackend
     public void Dispose()
     {
         Accelerator.Synchronize();
+        blas?.Dispose();
         Pool.Dispose();
         if (ownedContext is not null)
         {

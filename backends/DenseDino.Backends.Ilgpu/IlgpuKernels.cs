@@ -25,6 +25,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<KernelConfig, V, V, long>? sumSqPartial;
     private Action<KernelConfig, V, int, V, int>? sumPartials;
     private Action<KernelConfig, V, V, V, V, GemmArgs>? gemm;
+    private Action<Index1D, V, V, GemmArgs>? gemmBiasInit;
     private Action<KernelConfig, V, V, V, V, V, V, int, float>? layerNorm;
     private Action<KernelConfig, V, V, V, V, V, V, int>? layerNormBackward;
     private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGrad;
@@ -61,6 +62,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<KernelConfig, V, V, long> SumOfSquaresPartial => sumSqPartial ??= acc.LoadStreamKernel<V, V, long>(ReduceKernels.SumOfSquaresPartial);
     public Action<KernelConfig, V, int, V, int> SumPartials => sumPartials ??= acc.LoadStreamKernel<V, int, V, int>(ReduceKernels.SumPartials);
     public Action<KernelConfig, V, V, V, V, GemmArgs> Gemm => gemm ??= acc.LoadStreamKernel<V, V, V, V, GemmArgs>(GemmKernels.Gemm);
+    public Action<Index1D, V, V, GemmArgs> GemmBiasInit => gemmBiasInit ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, GemmArgs>(GemmKernels.GemmBiasInit);
     public Action<KernelConfig, V, V, V, V, V, V, int, float> LayerNorm => layerNorm ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, float>(RowKernels.LayerNorm);
     public Action<KernelConfig, V, V, V, V, V, V, int> LayerNormBackward => layerNormBackward ??= acc.LoadStreamKernel<V, V, V, V, V, V, int>(RowKernels.LayerNormBackward);
     public Action<Index1D, V, V, V, V, V, V, int, int> LayerNormParamGrad => layerNormParamGrad ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, int, int>(RowKernels.LayerNormParamGrad);

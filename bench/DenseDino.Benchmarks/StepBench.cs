@@ -12,7 +12,7 @@ namespace DenseDino.Benchmarks;
 internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
-    string Backend = "cpu", int Device = 0)
+    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32")
 {
     public static StepBenchOptions Parse(string[] args)
     {
@@ -37,6 +37,8 @@ internal sealed record StepBenchOptions(
                 "--steps" => o with { Steps = int.Parse(Next()) },
                 "--backend" => o with { Backend = Next() },
                 "--device" => o with { Device = int.Parse(Next()) },
+                "--gemm" => o with { Gemm = Next() },
+                "--precision" => o with { Precision = Next() },
                 _ => throw new ArgumentException($"step: unknown option {key}"),
             };
         }
@@ -56,7 +58,8 @@ internal static class StepBench
     public static void Run(string[] args)
     {
         var o = StepBenchOptions.Parse(args);
-        using IBackend backend = o.Backend == "cpu" ? new CpuBackend(o.Threads) : IlgpuBackend.Create(o.Backend, o.Device);
+        using IBackend backend = o.Backend == "cpu" ? new CpuBackend(o.Threads)
+            : IlgpuBackend.Create(o.Backend, o.Device, new IlgpuOptions(IlgpuOptions.ParseGemm(o.Gemm), IlgpuOptions.ParsePrecision(o.Precision)));
         var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads);
         var head = new HeadConfig(OutDim: o.OutDim);
         using var student = new DenseDinoModel(backend, vit, head, seed: 0);
@@ -83,6 +86,7 @@ internal static class StepBench
             {
                 lastLoss = TrainingStep.Run(student, teacher, loss, optimizer, images, studentPoints, teacherPoints, settings, phase =>
                 {
+                    (backend as IlgpuBackend)?.Synchronize(); // a device runs ahead of the host: time each phase to its end
                     double now = sw.Elapsed.TotalMilliseconds;
                     if (i >= o.Warmup) (phases.TryGetValue(phase, out var l) ? l : phases[phase] = new()).Add(now - mark);
                     mark = now;
@@ -99,7 +103,10 @@ internal static class StepBench
             images_s = Math.Round(o.Batch / ms * 1e3, 2), views_s = Math.Round(vb / ms * 1e3, 2),
             gflop_step = Math.Round(flops / 1e9, 1), gflops = Math.Round(flops / ms / 1e6, 1), loss = Math.Round(lastLoss, 4),
             phases_ms = phases.ToDictionary(p => p.Key, p => Math.Round(Median(p.Value), 1)),
+            precision = o.Precision,
             peak_rss_mb = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0),
+            peak_pool_in_use_mb = Math.Round(backend.Pool.PeakFloatsInUse * 4 / 1048576.0),
+            peak_pool_held_mb = Math.Round(backend.Pool.PeakFloatsHeld * 4 / 1048576.0),
             pool_allocations = backend.Pool.Allocations, pool_reuses = backend.Pool.Reuses,
             steps_ms = times.Select(t => Math.Round(t, 1)),
         }));

@@ -15,7 +15,7 @@ public static class BackendFactory
 {
     public static IReadOnlyList<string> Names => BackendNames.Available;
 
-    public static IBackend Create(string name, int device = 0, int threads = 0)
+    public static IBackend Create(string name, int device = 0, int threads = 0, string gemm = "auto", string precision = "fp32")
     {
         string key = (name ?? "").Trim().ToLowerInvariant();
         if (!Names.Contains(key))
@@ -24,12 +24,14 @@ public static class BackendFactory
             throw new TrainingConfigException([$"device = {device}: must be >= 0"]);
         if (key == "cpu")
         {
+            if (precision != "fp32") throw new TrainingConfigException([$"precision = '{precision}': the cpu backend computes in fp32 only"]);
             if (threads is < 0 or > 1024) throw new TrainingConfigException([$"threads = {threads}: must be in [0, 1024] (0 = every core)"]);
             return new CpuBackend(threads);
         }
         try
         {
-            return IlgpuBackend.Create(key, device);
+            var options = new IlgpuOptions(IlgpuOptions.ParseGemm(gemm), IlgpuOptions.ParsePrecision(precision));
+            return IlgpuBackend.Create(key, device, options);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException or DllNotFoundException or TypeInitializationException)
         {
@@ -38,5 +40,5 @@ public static class BackendFactory
     }
 
     /// <summary>The backend a training config names (backend, device, threads).</summary>
-    public static IBackend Create(TrainingConfig config) => Create(config.Backend, config.Device, config.Threads);
+    public static IBackend Create(TrainingConfig config) => Create(config.Backend, config.Device, config.Threads, config.Gemm, config.Precision);
 }

@@ -65,6 +65,8 @@ internal static class ConfigResolver
         if (s.Backend is { } backend) c.Backend = backend;
         if (s.Device is { } device) c.Device = device;
         if (s.Threads is { } threads) c.Threads = threads;
+        if (s.Gemm is { } gemm) c.Gemm = gemm.Trim().ToLowerInvariant();
+        if (s.Precision is { } precision) c.Precision = precision.Trim().ToLowerInvariant();
         if (s.Seed is { } seed) c.Seed = seed;
         if (s.Deterministic) c.Deterministic = true;
         if (s.MaxSteps is { } maxSteps) c.MaxSteps = maxSteps;

@@ -79,6 +79,10 @@ public sealed class TrainingConfig
     public int Device { get; set; }
     /// <summary>Backend threads; 0 = every core.</summary>
     public int Threads { get; set; }
+    /// <summary>GEMM engine of ILGPU backends: auto (cuBLAS on CUDA where it loads), kernel or cublas.</summary>
+    public string Gemm { get; set; } = "auto";
+    /// <summary>Matrix-product arithmetic: fp32 (the reference) or tf32 (CUDA tensor cores through cuBLAS).</summary>
+    public string Precision { get; set; } = "fp32";
     /// <summary>Stop after this many steps in total (0 = run every epoch).</summary>
     public int MaxSteps { get; set; }
     /// <summary>Write a checkpoint every N steps (0 = at the end of each epoch only); one is always written at the end.</summary>

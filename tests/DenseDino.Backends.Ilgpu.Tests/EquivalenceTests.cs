@@ -9,11 +9,12 @@ namespace DenseDino.Backends.Ilgpu.Tests;
 /// (accumulating ones with random values), so a missed write shows. Tolerance
 /// |ilgpu − cpu| ≤ 2e-5 + 2e-4·|cpu|: float32 sums in a different order, no more.
 /// </summary>
-public sealed class EquivalenceTests
+public abstract class EquivalenceTests
 {
     private const double Atol = 2e-5, Rtol = 2e-4;
     private static readonly CpuBackend Cpu = new(threads: 2);
-    private static IBackend Gpu => IlgpuTestBackends.Simulator;
+    /// <summary>The ILGPU backend under test (skips the case where it does not exist).</summary>
+    protected abstract IBackend Gpu { get; }
 
     /// <summary>A tensor of a case: input data, or null for a NaN-poisoned output.</summary>
     private sealed record Spec(string Name, int[] Shape, float[]? Data, bool Compare);
@@ -33,7 +34,7 @@ public sealed class EquivalenceTests
         return data;
     }
 
-    private static void Check(string what, Spec[] specs, Action<IBackend, Dictionary<string, Tensor>> op, double rtol = Rtol)
+    private void Check(string what, Spec[] specs, Action<IBackend, Dictionary<string, Tensor>> op, double rtol = Rtol)
     {
         var results = new List<Dictionary<string, float[]>>();
         foreach (var backend in new[] { Cpu, Gpu })
@@ -286,4 +287,15 @@ public sealed class EquivalenceTests
             b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3)));
         Check($"ema {n}", [In("s", [n], 54), Acc("t", [n], 55)], (b, t) => b.Ema(t["t"], t["s"], 0.996f));
     }
+}
+
+public sealed class IlgpuCpuEquivalenceTests : EquivalenceTests
+{
+    protected override IBackend Gpu => IlgpuTestBackends.Simulator;
+}
+
+/// <summary>The same cases on CUDA (cuBLAS GEMM where it loads); skipped with the reason where there is no device.</summary>
+public sealed class CudaEquivalenceTests : EquivalenceTests
+{
+    protected override IBackend Gpu => IlgpuTestBackends.CudaOrSkip;
 }

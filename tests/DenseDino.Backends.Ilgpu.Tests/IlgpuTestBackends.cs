@@ -14,6 +14,25 @@ internal static class IlgpuTestBackends
         catch (Exception e) { return (null, "no CUDA device: " + e.Message); }
     });
 
+    private static readonly Dictionary<IlgpuOptions, (IlgpuBackend? Backend, string Reason)> cudaVariants = new();
+
+    /// <summary>A CUDA backend with other options (kernel GEMM, TF32), one per options value, or a skip.</summary>
+    public static IlgpuBackend CudaWith(IlgpuOptions options)
+    {
+        (IlgpuBackend? Backend, string Reason) entry;
+        lock (cudaVariants)
+        {
+            if (!cudaVariants.TryGetValue(options, out entry))
+            {
+                try { entry = (IlgpuBackend.Create("cuda", 0, options), ""); }
+                catch (Exception e) { entry = (null, "no CUDA device: " + e.Message); }
+                cudaVariants[options] = entry;
+            }
+        }
+        if (entry.Backend is null) Assert.Skip(entry.Reason);
+        return entry.Backend;
+    }
+
     /// <summary>ILGPU's CPU accelerator (256-thread groups): slow with barriers, so shapes stay ≤ 64.</summary>
     public static IlgpuBackend Simulator => simulator.Value;
 

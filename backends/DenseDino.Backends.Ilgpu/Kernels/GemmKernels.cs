@@ -45,4 +45,20 @@ public static class GemmKernels
             c[at] = r;
         }
     }
+
+    /// <summary>
+    /// C = beta·C + bias[col] over batch·M·N elements (rows of C contiguous, batches StrideC apart):
+    /// folds the bias and beta into C before an external GEMM accumulates onto it.
+    /// </summary>
+    [Kernel]
+    public static void GemmBiasInit(Index1D i, ArrayView<float> c, ArrayView<float> bias, GemmArgs p)
+    {
+        long mn = (long)p.M * p.N;
+        long batch = i / mn, r = i - batch * mn;
+        int col = (int)(r % p.N);
+        long at = batch * p.StrideC + r;
+        float v = p.Beta != 0f ? p.Beta * c[at] : 0f; // beta == 0 never reads C (it may hold NaN)
+        if (p.HasBias != 0) v += bias[col];
+        c[at] = v;
+    }
 }

@@ -1,5 +1,7 @@
 using DenseDino.Numerics;
+using DenseDino.Backends.Ilgpu.Cuda;
 using DenseDino.Backends.Ilgpu.Kernels;
+using ILGPU.Runtime.Cuda;
 
 namespace DenseDino.Backends.Ilgpu;
 
@@ -7,6 +9,7 @@ public sealed partial class IlgpuBackend
 {
     // CUDA caps grid z at 65535: larger batches go in chunks.
     private const int MaxGridZ = 65535;
+    private readonly CuBlasGemm? blas;
 
     public void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape s, float alpha, float beta, Tensor c)
     {
@@ -14,7 +17,32 @@ public sealed partial class IlgpuBackend
         Gemm(Whole(a), a.Offset, Whole(b), b.Offset, bias is null ? null : V(bias), Whole(c), c.Offset, s, alpha, beta);
     }
 
-    /// <summary>Launches the tiled GEMM on whole-buffer views with element offsets (also used by attention).</summary>
+    /// <summary>cuBLAS where options and the accelerator allow it, else our kernel; TF32 needs cuBLAS.</summary>
+    private static (CuBlasGemm? Blas, string Name) ChooseGemm(Accelerator accelerator, IlgpuOptions options)
+    {
+        bool tf32 = options.Precision == MatMulPrecision.Tf32;
+        if (options.Gemm == GemmEngine.Kernel || (options.Gemm == GemmEngine.Auto && accelerator is not CudaAccelerator))
+        {
+            if (tf32) throw new ArgumentException($"precision = tf32 needs cuBLAS on a CUDA device; {accelerator.AcceleratorType} with gemm = {options.Gemm} has only fp32");
+            return (null, "kernel");
+        }
+        if (accelerator is not CudaAccelerator cuda)
+            throw new ArgumentException($"gemm = cublas needs a CUDA device, not {accelerator.AcceleratorType}");
+        try
+        {
+            return (new CuBlasGemm(cuda, tf32), tf32 ? "cublas-tf32" : "cublas");
+        }
+        catch (DllNotFoundException e) when (options.Gemm == GemmEngine.Auto && !tf32)
+        {
+            return (null, $"kernel; {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// C = alpha·op(A)·op(B) + beta·C (+ bias per column) on whole-buffer views with element offsets
+    /// (also used by attention). With cuBLAS, the bias is first folded into C (C = beta·C + bias), then
+    /// the product accumulates onto it.
+    /// </summary>
     internal void Gemm(ArrayView<float> a, long aOff, ArrayView<float> b, long bOff, ArrayView<float>? bias, ArrayView<float> c, long cOff,
         in GemmShape s, float alpha, float beta)
     {
@@ -24,10 +52,26 @@ public sealed partial class IlgpuBackend
             M = s.M, N = s.N, K = s.K, TransA = s.TransA ? 1 : 0, TransB = s.TransB ? 1 : 0, HasBias = bias is null ? 0 : 1,
             StrideA = s.StrideA, StrideB = s.StrideB, StrideC = s.StrideC, Alpha = alpha, Beta = beta,
         };
-        int t = GemmKernels.Tile;
         var av = a.SubView(aOff, a.Length - aOff);
         var bv = b.SubView(bOff, b.Length - bOff);
         var cv = c.SubView(cOff, c.Length - cOff);
+        if (blas is not null)
+        {
+            if (bias is { } biasView)
+            {
+                K.GemmBiasInit(Count((long)s.Batch * s.M * s.N), cv, biasView, args);
+                beta = 1f;
+            }
+            if (s.K == 0)
+            {
+                // cuBLAS leaves C untouched when K = 0 only for beta = 1; scale it ourselves.
+                if (beta != 1f) K.GemmBiasInit(Count((long)s.Batch * s.M * s.N), cv, cv, args with { HasBias = 0, Beta = beta });
+                return;
+            }
+            blas.Run(av, bv, cv, s, alpha, beta);
+            return;
+        }
+        int t = GemmKernels.Tile;
         for (int b0 = 0; b0 < s.Batch; b0 += MaxGridZ)
         {
             args.BatchBase = b0;

@@ -22,6 +22,17 @@ public sealed class BufferPool : IDisposable
     public long FloatsInUse { get; private set; }
     /// <summary>Floats sitting in the cache.</summary>
     public long FloatsCached { get; private set; }
+    /// <summary>The most floats ever rented out at once (like torch.cuda.max_memory_allocated).</summary>
+    public long PeakFloatsInUse { get; private set; }
+    /// <summary>The most floats ever held from the backend, rented plus cached (like max_memory_reserved).</summary>
+    public long PeakFloatsHeld { get; private set; }
+
+    private void NoteRent(long cap)
+    {
+        FloatsInUse += cap;
+        PeakFloatsInUse = Math.Max(PeakFloatsInUse, FloatsInUse);
+        PeakFloatsHeld = Math.Max(PeakFloatsHeld, FloatsInUse + FloatsCached);
+    }
 
     public static long Capacity(long length) => length <= 0 ? Granule : (length + Granule - 1) / Granule * Granule;
 
@@ -34,7 +45,7 @@ public sealed class BufferPool : IDisposable
             {
                 Reuses++;
                 FloatsCached -= cap;
-                FloatsInUse += cap;
+                NoteRent(cap);
                 return stack.Pop();
             }
         }
@@ -57,7 +68,7 @@ public sealed class BufferPool : IDisposable
         lock (gate)
         {
             Allocations++;
-            FloatsInUse += cap;
+            NoteRent(cap);
         }
         return buffer;
     }

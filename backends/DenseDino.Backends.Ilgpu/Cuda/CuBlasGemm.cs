@@ -1,0 +1,54 @@
+using DenseDino.Numerics;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.Cuda.API;
+
+namespace DenseDino.Backends.Ilgpu.Cuda;
+
+/// <summary>
+/// Row-major batched SGEMM through cuBLAS on the accelerator's default stream, so it orders with
+/// our kernels without syncs. The handle comes from ILGPU.Algorithms' <see cref="CuBlas"/>; the
+/// strided-batched call it lacks goes straight to the library.
+/// </summary>
+internal sealed class CuBlasGemm : IDisposable
+{
+    // cuBLAS keeps gridDim.z ≤ 65535 for some algorithms: larger batches go in chunks.
+    private const int MaxBatch = 65535;
+    private readonly CuBlas blas;
+
+    public CuBlasGemm(CudaAccelerator accelerator, bool tf32)
+    {
+        CuBlasLibrary.Load();
+        blas = new CuBlas(accelerator, CuBlasAPIVersion.V12);
+        blas.Stream = (CudaStream)accelerator.DefaultStream;
+        blas.PointerMode = CuBlasPointerMode.Host;
+        Check(CuBlasNative.SetMathMode(blas.Handle, tf32 ? CuBlasNative.Tf32TensorOpMath : CuBlasNative.DefaultMath), "cublasSetMathMode");
+    }
+
+    /// <summary>
+    /// C = alpha·op(A)·op(B) + beta·C for row-major operands starting at the views' first elements.
+    /// cuBLAS is column-major: a row-major C[M,N] is C^T[N,M] there, so we ask for C^T = op(B)^T·op(A)^T,
+    /// which swaps the operands and keeps each one's transpose flag.
+    /// </summary>
+    public void Run(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, in GemmShape s, float alpha, float beta)
+    {
+        int opB = s.TransB ? CuBlasNative.OpT : CuBlasNative.OpN;
+        int opA = s.TransA ? CuBlasNative.OpT : CuBlasNative.OpN;
+        for (int b0 = 0; b0 < s.Batch; b0 += MaxBatch)
+        {
+            int nb = Math.Min(MaxBatch, s.Batch - b0);
+            IntPtr pa = a.SubView(b0 * s.StrideA).LoadEffectiveAddressAsPtr();
+            IntPtr pb = b.SubView(b0 * s.StrideB).LoadEffectiveAddressAsPtr();
+            IntPtr pc = c.SubView(b0 * s.StrideC).LoadEffectiveAddressAsPtr();
+            Check(CuBlasNative.SgemmStridedBatched(blas.Handle, opB, opA, s.N, s.M, s.K,
+                alpha, pb, s.Ldb, s.StrideB, pa, s.Lda, s.StrideA,
+                beta, pc, s.Ldc, s.StrideC, nb), "cublasSgemmStridedBatched");
+        }
+    }
+
+    private static void Check(int status, string call)
+    {
+        if (status != 0) throw new InvalidOperationException($"{call} failed with cuBLAS status {status}");
+    }
+
+    public void Dispose() => blas.Dispose();
+}
