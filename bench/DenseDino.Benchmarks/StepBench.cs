@@ -12,7 +12,7 @@ namespace DenseDino.Benchmarks;
 internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
-    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32")
+    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false)
 {
     public static StepBenchOptions Parse(string[] args)
     {
@@ -39,6 +39,7 @@ internal sealed record StepBenchOptions(
                 "--device" => o with { Device = int.Parse(Next()) },
                 "--gemm" => o with { Gemm = Next() },
                 "--precision" => o with { Precision = Next() },
+                "--profile" => o with { Profile = true },
                 _ => throw new ArgumentException($"step: unknown option {key}"),
             };
         }
@@ -58,8 +59,10 @@ internal static class StepBench
     public static void Run(string[] args)
     {
         var o = StepBenchOptions.Parse(args);
-        using IBackend backend = o.Backend == "cpu" ? new CpuBackend(o.Threads)
+        using IBackend device = o.Backend == "cpu" ? new CpuBackend(o.Threads)
             : IlgpuBackend.Create(o.Backend, o.Device, new IlgpuOptions(IlgpuOptions.ParseGemm(o.Gemm), IlgpuOptions.ParsePrecision(o.Precision)));
+        var profiler = o.Profile ? new ProfilingBackend(device, () => (device as IlgpuBackend)?.Synchronize()) : null;
+        IBackend backend = profiler ?? device;
         var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads);
         var head = new HeadConfig(OutDim: o.OutDim);
         using var student = new DenseDinoModel(backend, vit, head, seed: 0);
@@ -80,19 +83,26 @@ internal static class StepBench
         double lastLoss = 0;
         for (int i = 0; i < o.Warmup + o.Steps; i++)
         {
+            if (profiler is not null) profiler.Enabled = i >= o.Warmup;
             var sw = Stopwatch.StartNew();
             double mark = 0;
             using (TensorScope.Begin())
             {
                 lastLoss = TrainingStep.Run(student, teacher, loss, optimizer, images, studentPoints, teacherPoints, settings, phase =>
                 {
-                    (backend as IlgpuBackend)?.Synchronize(); // a device runs ahead of the host: time each phase to its end
+                    (device as IlgpuBackend)?.Synchronize(); // a device runs ahead of the host: time each phase to its end
                     double now = sw.Elapsed.TotalMilliseconds;
                     if (i >= o.Warmup) (phases.TryGetValue(phase, out var l) ? l : phases[phase] = new()).Add(now - mark);
                     mark = now;
                 }).Total;
             }
             if (i >= o.Warmup) times.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        if (profiler is not null)
+        {
+            Console.Error.WriteLine($"per-primitive time over {o.Steps} steps (device synchronised after each call):");
+            foreach (var (name, calls, total) in profiler.Totals.Take(40))
+                Console.Error.WriteLine($"  {total / o.Steps,9:F2} ms/step {calls / o.Steps,6} calls/step  {name}");
         }
         double ms = Median(times);
         double flops = StepFlops.Of(o);

@@ -126,7 +126,7 @@ public abstract class EquivalenceTests
     public void SumToShape(int[] x, int[] y) =>
         Check("sum_to_shape", [In("x", x, 7), Out("y", y)], (b, t) => b.SumToShape(t["x"], t["y"]));
 
-    public static TheoryData<int, int, int> ReduceShapes => new() { { 3, 37, 1 }, { 2, 300, 1 }, { 3, 5, 7 }, { 1, 1, 1 }, { 4, 1, 3 } };
+    public static TheoryData<int, int, int> ReduceShapes => new() { { 3, 37, 1 }, { 2, 300, 1 }, { 3, 5, 7 }, { 1, 1, 1 }, { 4, 1, 3 }, { 2, 300, 7 }, { 1, 129, 3 } };
 
     [Theory, MemberData(nameof(ReduceShapes))]
     public void ReduceAndMaxBackward(int outer, int n, int inner)
@@ -187,7 +187,7 @@ public abstract class EquivalenceTests
             be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
     }
 
-    public static TheoryData<int, int> RowShapes => new() { { 5, 37 }, { 2, 300 }, { 1, 1 }, { 0, 4 } };
+    public static TheoryData<int, int> RowShapes => new() { { 5, 37 }, { 2, 300 }, { 1, 1 }, { 0, 4 }, { 203, 5 } };
 
     [Theory, MemberData(nameof(RowShapes))]
     public void LayerNormAndBackward(int rows, int d) =>

@@ -29,7 +29,9 @@ public static class ElementwiseKernels
     [Kernel]
     public static void BinaryBroadcast(Index1D i, ArrayView<float> a, ArrayView<float> b, ArrayView<float> y, BroadcastArgs p)
     {
-        Dims6.Offsets(i, p.Dims, p.StrideA, p.StrideB, out long oa, out long ob);
+        long oa, ob;
+        if (p.Narrow != 0) Dims6.Offsets32(i, p.Dims, p.StrideA, p.StrideB, out oa, out ob);
+        else Dims6.Offsets(i, p.Dims, p.StrideA, p.StrideB, out oa, out ob);
         y[i] = DeviceMath.Binary(p.Op, a[oa], b[ob]);
     }
 

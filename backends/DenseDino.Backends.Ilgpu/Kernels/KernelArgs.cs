@@ -45,6 +45,34 @@ public struct Dims6
         }
     }
 
+    /// <summary>
+    /// Offsets in 32-bit arithmetic: GPUs emulate 64-bit division in software (tens of instructions),
+    /// which made index math, not memory, the cost of large permutes. Valid when <see cref="FitsInt"/>.
+    /// </summary>
+    public static void Offsets32(int i, Dims6 d, Dims6 sa, Dims6 sb, out long oa, out long ob)
+    {
+        int q, d5 = (int)d.D5, d4 = (int)d.D4, d3 = (int)d.D3, d2 = (int)d.D2, d1 = (int)d.D1;
+        q = i % d5; i /= d5; int a = q * (int)sa.D5, b = q * (int)sb.D5;
+        q = i % d4; i /= d4; a += q * (int)sa.D4; b += q * (int)sb.D4;
+        q = i % d3; i /= d3; a += q * (int)sa.D3; b += q * (int)sb.D3;
+        q = i % d2; i /= d2; a += q * (int)sa.D2; b += q * (int)sb.D2;
+        q = i % d1; i /= d1; a += q * (int)sa.D1; b += q * (int)sb.D1;
+        oa = a + i * (int)sa.D0;
+        ob = b + i * (int)sb.D0;
+    }
+
+    /// <summary>Whether every offset a stride set reaches over dims stays below 2^31 (then <see cref="Offsets32"/> is exact).</summary>
+    public static bool FitsInt(IReadOnlyList<long> dims, params IReadOnlyList<long>[] strides)
+    {
+        foreach (var s in strides)
+        {
+            long max = 0;
+            for (int k = 0; k < dims.Count; k++) max += Math.Max(0, dims[k] - 1) * Math.Abs(s[k]);
+            if (max >= int.MaxValue) return false;
+        }
+        return true;
+    }
+
     /// <summary>Offsets of linear index i (over dims d) under two stride sets.</summary>
     public static void Offsets(long i, Dims6 d, Dims6 sa, Dims6 sb, out long oa, out long ob)
     {
@@ -62,7 +90,8 @@ public struct Dims6
 public struct BroadcastArgs
 {
     public Dims6 Dims, StrideA, StrideB;
-    public int Op;
+    /// <summary>Narrow ≠ 0: offsets fit in 32 bits (see Dims6.Offsets32).</summary>
+    public int Op, Narrow;
 }
 
 /// <summary>Strided copy: dims and strides, base offsets into the whole buffers, and the write mode (0 set, 1 add, 2 atomic add).</summary>
@@ -70,13 +99,15 @@ public struct CopyArgs
 {
     public Dims6 Dims, StrideX, StrideY;
     public long OffsetX, OffsetY;
-    public int Mode;
+    /// <summary>Narrow ≠ 0: offsets fit in 32 bits (see Dims6.Offsets32).</summary>
+    public int Mode, Narrow;
 }
 
 /// <summary>x viewed as [outer, n, inner].</summary>
 public struct ReduceArgs
 {
-    public int Outer, N, Inner, Op, WriteIndex;
+    /// <summary>Divisor is what a mean divides by: N, or the original row count when N counts chunk partials.</summary>
+    public int Outer, N, Inner, Op, WriteIndex, Divisor;
 }
 
 /// <summary>One launch of a batched GEMM: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias.</summary>

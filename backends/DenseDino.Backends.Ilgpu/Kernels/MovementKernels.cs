@@ -7,7 +7,9 @@ public static class MovementKernels
     [Kernel]
     public static void StridedCopy(Index1D i, ArrayView<float> x, ArrayView<float> y, CopyArgs p)
     {
-        Dims6.Offsets(i, p.Dims, p.StrideX, p.StrideY, out long ox, out long oy);
+        long ox, oy;
+        if (p.Narrow != 0) Dims6.Offsets32(i, p.Dims, p.StrideX, p.StrideY, out ox, out oy);
+        else Dims6.Offsets(i, p.Dims, p.StrideX, p.StrideY, out ox, out oy);
         float v = x[p.OffsetX + ox];
         long at = p.OffsetY + oy;
         if (p.Mode == 0) y[at] = v;

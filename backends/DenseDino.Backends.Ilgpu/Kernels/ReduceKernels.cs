@@ -1,3 +1,4 @@
+using ILGPU.Algorithms;
 namespace DenseDino.Backends.Ilgpu.Kernels;
 
 /// <summary>Reductions of x viewed as [outer, n, inner]; op 0 sum, 1 mean, 2 max.</summary>
@@ -24,7 +25,27 @@ public static class ReduceKernels
         }
         float s = 0f;
         for (int j = 0; j < p.N; j++) s += x[b + (long)j * p.Inner];
-        y[t] = p.Op == 1 ? s / p.N : s;
+        y[t] = p.Op == 1 ? s / p.Divisor : s;
+    }
+
+    /// <summary>Rows per chunk of a split column reduction.</summary>
+    public const int ColumnChunk = 64;
+
+    /// <summary>
+    /// First pass of a long column sum (few outputs, many rows: a bias gradient): thread (o, s, i)
+    /// sums rows [s·64, s·64 + 64) of column i into partial[o, s, i]; ReduceColumns then adds the chunks.
+    /// </summary>
+    [Kernel]
+    public static void ReduceColumnsPartial(Index1D t, ArrayView<float> x, ArrayView<float> partial, ReduceArgs p)
+    {
+        int chunks = (p.N + ColumnChunk - 1) / ColumnChunk;
+        long i = t % p.Inner, rest = t / p.Inner;
+        long s = rest % chunks, o = rest / chunks;
+        long j0 = s * ColumnChunk, j1 = XMath.Min(p.N, j0 + ColumnChunk);
+        long b = o * p.N * p.Inner + i;
+        float acc = 0f;
+        for (long j = j0; j < j1; j++) acc += x[b + j * p.Inner];
+        partial[t] = acc;
     }
 
     /// <summary>One group per contiguous row (inner == 1): shared-memory tree reduction; ties pick the first index.</summary>

@@ -51,7 +51,38 @@ public static class RowKernels
         }
     }
 
-    /// <summary>dgamma[j] += Σ_r dy·xhat, dbeta[j] += Σ_r dy: one thread per column, so no races.</summary>
+    /// <summary>
+    /// First pass of the LayerNorm parameter gradients over many rows: thread (s, j) sums dy·x̂ and
+    /// dy over rows [s·64, s·64 + 64) of column j; AccumulateChunks adds the chunks (no races).
+    /// </summary>
+    [Kernel]
+    public static void LayerNormParamGradPartial(Index1D t, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd,
+        ArrayView<float> dy, ArrayView<float> partialGamma, ArrayView<float> partialBeta, int rows, int d)
+    {
+        long s = t / d, j = t % d;
+        long r0 = s * ReduceKernels.ColumnChunk, r1 = XMath.Min(rows, r0 + ReduceKernels.ColumnChunk);
+        float sg = 0f, sb = 0f;
+        for (long r = r0; r < r1; r++)
+        {
+            long at = r * d + j;
+            float g = dy[at];
+            sg += g * (x[at] - mean[r]) * rstd[r];
+            sb += g;
+        }
+        partialGamma[t] = sg;
+        partialBeta[t] = sb;
+    }
+
+    /// <summary>target[j] += Σ_s partial[s, j] over <paramref name="chunks"/> rows of width d.</summary>
+    [Kernel]
+    public static void AccumulateChunks(Index1D j, ArrayView<float> partial, ArrayView<float> target, int chunks, int d)
+    {
+        float s = 0f;
+        for (int c = 0; c < chunks; c++) s += partial[(long)c * d + j];
+        target[j] += s;
+    }
+
+    /// <summary>dgamma[j] += Σ_r dy·x̂, dbeta[j] += Σ_r dy, one thread per column (few rows).</summary>
     [Kernel]
     public static void LayerNormParamGrad(Index1D j, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd,
         ArrayView<float> dy, ArrayView<float> dgamma, ArrayView<float> dbeta, int rows, int d)

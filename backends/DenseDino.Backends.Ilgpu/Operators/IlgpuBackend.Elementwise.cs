@@ -30,7 +30,11 @@ public sealed partial class IlgpuBackend
         // More than six collapsed dims (rare): one launch per index of the leading ones.
         Dims6.ForLeading(dims, [sa, sb, sy], (off, d, s) =>
         {
-            var args = new BroadcastArgs { Dims = Dims6.From(d, 1), StrideA = Dims6.From(s[0], 0), StrideB = Dims6.From(s[1], 0), Op = (int)op };
+            var args = new BroadcastArgs
+            {
+                Dims = Dims6.From(d, 1), StrideA = Dims6.From(s[0], 0), StrideB = Dims6.From(s[1], 0), Op = (int)op,
+                Narrow = Dims6.FitsInt(d, s[0], s[1]) ? 1 : 0,
+            };
             long n = d.Aggregate(1L, (p, x) => p * x);
             K.BinaryBroadcast(Count(n), V(a).SubView(off[0]), V(b).SubView(off[1]), V(y).SubView(off[2]), args);
         });

@@ -22,6 +22,7 @@ public sealed partial class IlgpuBackend
                 Dims = Dims6.From(dims, 1), StrideX = Dims6.From(s[0], 0), StrideY = Dims6.From(s[1], 0),
                 OffsetX = x.Offset + xOffset + off[0], OffsetY = y.Offset + yOffset + off[1],
                 Mode = !accumulate ? 0 : collide ? 2 : 1,
+                Narrow = Dims6.FitsInt(dims, s[0], s[1]) ? 1 : 0,
             };
             K.StridedCopy(Count(dims.Aggregate(1L, (p, v) => p * v)), Whole(x), Whole(y), args);
         });

@@ -9,8 +9,21 @@ public sealed partial class IlgpuBackend
     {
         long outputs = (long)outer * inner;
         if (outputs == 0) return;
-        var args = new ReduceArgs { Outer = outer, N = n, Inner = inner, Op = (int)op, WriteIndex = indices is null ? 0 : 1 };
+        var args = new ReduceArgs { Outer = outer, N = n, Inner = inner, Op = (int)op, WriteIndex = indices is null ? 0 : 1, Divisor = n };
         var idx = indices is null ? V(y) : V(indices);
+        // Few columns over many rows (bias gradients): one thread per column would walk every row
+        // alone, so rows go in chunks of 64 to a partial buffer first.
+        if (inner > 1 && op != ReduceOp.Max && outputs < 16384 && n > 2 * ReduceKernels.ColumnChunk)
+        {
+            int chunks = (n + ReduceKernels.ColumnChunk - 1) / ReduceKernels.ColumnChunk;
+            long count = outputs * chunks;
+            var partial = Pool.Rent(count);
+            var pv = ((IlgpuBuffer)partial).View(0, count);
+            K.ReduceColumnsPartial(Count(count), V(x), pv, args);
+            K.ReduceColumns(Count(outputs), pv, V(y), idx, args with { N = chunks });
+            Pool.Return(partial); // the stream runs the kernels before any later use of the buffer
+            return;
+        }
         // Contiguous rows get a group each; otherwise one thread per output walks n (coalesced over inner).
         if (inner == 1) K.ReduceRows(Rows(outer), V(x), V(y), idx, args);
         else K.ReduceColumns(Count(outputs), V(x), V(y), idx, args);

@@ -1,3 +1,4 @@
+using DenseDino.Backends.Ilgpu.Kernels;
 namespace DenseDino.Backends.Ilgpu;
 
 /// <summary>Fused row ops on [rows, dim] tensors: one group per row.</summary>
@@ -20,8 +21,21 @@ public sealed partial class IlgpuBackend
         long rows = RowCount(x, d);
         if (rows == 0) return;
         K.LayerNormBackward(Rows(rows), V(x), V(gamma), V(mean), V(rstd), V(dy), V(dx), d);
-        // Parameter grads: a thread per column sums over rows, so the accumulation has no races.
-        K.LayerNormParamGrad(Count(d), V(x), V(mean), V(rstd), V(dy), V(dgamma), V(dbeta), checked((int)rows), d);
+        // Parameter grads: per column, sums over row chunks then over chunks, so the accumulation has no races.
+        if (rows <= 2 * ReduceKernels.ColumnChunk)
+        {
+            K.LayerNormParamGrad(Count(d), V(x), V(mean), V(rstd), V(dy), V(dgamma), V(dbeta), checked((int)rows), d);
+            return;
+        }
+        int chunks = checked((int)((rows + ReduceKernels.ColumnChunk - 1) / ReduceKernels.ColumnChunk));
+        long count = (long)chunks * d;
+        var partial = Pool.Rent(2 * count);
+        var pg = ((IlgpuBuffer)partial).View(0, count);
+        var pb = ((IlgpuBuffer)partial).View(count, count);
+        K.LayerNormParamGradPartial(Count(count), V(x), V(mean), V(rstd), V(dy), pg, pb, checked((int)rows), d);
+        K.AccumulateChunks(Count(d), pg, V(dgamma), chunks, d);
+        K.AccumulateChunks(Count(d), pb, V(dbeta), chunks, d);
+        Pool.Return(partial);
     }
 
     public void Softmax(Tensor x, bool log, Tensor y)
