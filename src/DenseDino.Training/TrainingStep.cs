@@ -32,7 +32,14 @@ public static class TrainingStep
         int b = teacherPoints.Shape[0] / 2;
         DenseDinoOutput t;
         using (GradMode.NoGrad())
+        {
+            // The teacher's intermediates go back to the pool at once (no backward needs them),
+            // unless the caller keeps no scope, in which case nothing could own the outputs.
+            using var teacherScope = TensorScope.Current is null ? null : TensorScope.Begin();
             t = teacher.Forward(Ops.Slice(images, 0, 0, 2 * b), teacherPoints, s.Mask);                      // globals only
+            teacherScope?.Keep(t.Cls);
+            teacherScope?.Keep(t.Refs!);
+        }
         phaseDone?.Invoke("teacher");
         var o = student.Forward(images, studentPoints, s.Mask, s.DropPathSeed);
         phaseDone?.Invoke("student");

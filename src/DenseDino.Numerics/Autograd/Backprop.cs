@@ -17,16 +17,24 @@ public static class Backprop
 
         var order = TopologicalOrder(root);
         var grads = new Dictionary<Tensor, Tensor>(ReferenceEqualityComparer.Instance);
+        // How many pending entries of grads hold each gradient tensor: one a function returned may be
+        // handed to several inputs, so a gradient is freed only once nothing pending refers to it.
+        var holds = new Dictionary<Tensor, int>(ReferenceEqualityComparer.Instance);
+        var finished = new List<Tensor>();
         using var noGrad = GradMode.NoGrad();
         grads[root] = gradient ?? Tensor.Full(root.Backend, root.Shape, 1f);
+        holds[grads[root]] = 1;
 
         for (int i = order.Count - 1; i >= 0; i--)
         {
             var node = order[i];
             if (!grads.Remove(node, out var g)) continue; // not on a path from root
+            finished.Add(g);
+            holds[g]--;
             if (node.GradFn is not { } fn)
             {
                 AccumulateLeaf(node, g);
+                Free(finished, holds, gradient);
                 continue;
             }
             var inputGrads = fn.Backward(g);
@@ -40,10 +48,39 @@ public static class Backprop
                 if (ig.Shape != input.Shape)
                     throw new InvalidOperationException($"{fn.Name}: gradient for input {k} has shape {ig.Shape}, input has {input.Shape}");
                 // Out of place: a function may hand the same tensor to several inputs.
-                if (grads.TryGetValue(input, out var existing)) grads[input] = Sum(existing, ig);
-                else grads[input] = ig;
+                if (grads.TryGetValue(input, out var existing))
+                {
+                    var sum = Sum(existing, ig);
+                    grads[input] = sum;
+                    holds[sum] = 1;
+                    holds[existing]--;
+                    finished.Add(existing);
+                    finished.Add(ig);
+                }
+                else
+                {
+                    grads[input] = ig;
+                    holds[ig] = holds.GetValueOrDefault(ig) + 1;
+                }
             }
+            Free(finished, holds, gradient);
         }
+    }
+
+    /// <summary>
+    /// Returns to the pool the gradients used up by the last node that no pending entry holds, so
+    /// backward's peak memory is the live frontier rather than every activation's gradient. The
+    /// caller's own gradient is never disposed; views keep their storage alive by reference count.
+    /// </summary>
+    private static void Free(List<Tensor> finished, Dictionary<Tensor, int> holds, Tensor? callers)
+    {
+        foreach (var t in finished)
+        {
+            if (holds.GetValueOrDefault(t) > 0 || ReferenceEquals(t, callers)) continue;
+            holds.Remove(t);
+            t.Dispose();
+        }
+        finished.Clear();
     }
 
     private static void AccumulateLeaf(Tensor leaf, Tensor g)

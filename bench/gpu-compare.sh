@@ -1,0 +1,62 @@
+#!/bin/bash
+# One device call (after bench/gpu-prepare.sh, with carry [".gpu"]): the PyTorch peer and our
+# CUDA step at the same settings back to back, then the CUDA test suites. Results go to $OUT.
+# Ends with: ratio ours/pytorch: 224px-b64-fp32 X, 224px-b64-tf32 Y, 224px-b64-bf16 Z
+# Env: STEPS (timed steps, default 10), TESTS=0 skips the test suites, PROFILE=1 adds a per-primitive profile.
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
+T0=$(date +%s)
+mkdir -p /opt/dn && tar -xJf .gpu/dotnet.tar.xz -C /opt/dn && tar -xJf .gpu/apps.tar.xz -C .gpu
+export DOTNET_ROOT=/opt/dn PATH=/opt/dn:$PATH DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 PYTHONUNBUFFERED=1
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/env.txt"
+STEPS=${STEPS:-10}
+B=.gpu/bench/DenseDino.Benchmarks.dll
+peer() { # $1 label, rest: peer args. Prints one JSON line with peak_mem_mb added.
+  local label=$1; shift
+  [ -f .gpu/densedino_ref.py ] || return 0
+  timeout 90 python3 - "$@" <<'PY' 2>&1 | grep '^{' | sed "s/^{/{\"label\": \"$label\", /" | tee -a "$OUT/peer.jsonl"
+import json, runpy, sys, io, contextlib, torch
+buf = io.StringIO()
+sys.argv = [".gpu/densedino_ref.py", "bench", "--device", "cuda"] + sys.argv[1:]
+with contextlib.redirect_stdout(buf):
+    runpy.run_path(".gpu/densedino_ref.py", run_name="__main__")
+for line in buf.getvalue().splitlines():
+    if line.startswith("{"):
+        d = json.loads(line); d["peak_mem_mb"] = torch.cuda.max_memory_allocated() >> 20; print(json.dumps(d))
+PY
+}
+ours() { # $1 label, rest: step args
+  local label=$1; shift
+  timeout 120 dotnet $B step --backend cuda --img 224 --warmup 3 --steps "$STEPS" "$@" > "$OUT/last.txt" 2>&1
+  echo "rc=$?" >> "$OUT/last.txt"; cat "$OUT/last.txt" >> "$OUT/ours.log"
+  grep '^{' "$OUT/last.txt" | sed "s/^{/{\"label\":\"$label\",/" | tee -a "$OUT/ours.jsonl" | cut -c1-700
+  grep -v '^{' "$OUT/last.txt" | tail -3
+}
+echo "== step, 224 px, 4 views, M = 4, K = 65536"
+for b in 32 64; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
+peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
+peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"
+[ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
+if [ "${TESTS:-1}" = 1 ]; then
+  echo "== tests ($(( $(date +%s) - T0 )) s)"
+  (cd .gpu/tests && timeout 150 dotnet DenseDino.Backends.Ilgpu.Tests.dll --filter-class '*Cuda*' --filter-class '*CuBlas*' > "$OUT/tests.txt" 2>&1; echo "rc=$?" >> "$OUT/tests.txt")
+  grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/tests.txt" | head -30
+  (cd .gpu/clitests && timeout 90 dotnet DenseDino.Cli.Tests.dll --filter-method '*CudaTracksCpuLosses*' > "$OUT/clitests.txt" 2>&1; echo "rc=$?" >> "$OUT/clitests.txt")
+  grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/clitests.txt"
+fi
+python3 - "$OUT" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+def load(name):
+    p = os.path.join(out, name)
+    return {d["label"]: d for d in (json.loads(l) for l in open(p) if l.startswith("{"))} if os.path.exists(p) else {}
+ours, peer = load("ours.jsonl"), load("peer.jsonl")
+for label in sorted(set(ours) | set(peer)):
+    o, p = ours.get(label, {}), peer.get(label, {})
+    print(f"{label:16} ours {o.get('images_s', '-'):>8} img/s ({o.get('peak_pool_in_use_mb', '-')} MB)   pytorch {p.get('images_s', '-'):>8} img/s ({p.get('peak_mem_mb', '-')} MB)")
+def ratio(label):
+    o, p = ours.get(label, {}).get("images_s"), peer.get(label, {}).get("images_s")
+    return f"{o / p:.2f}" if o and p else "n/a"
+print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
+PY
+echo "== done ($(( $(date +%s) - T0 )) s)"
