@@ -23,7 +23,7 @@ internal sealed class ProfilingBackend(IBackend target, Action synchronize) : IB
     public void Copy(Tensor x, Tensor y) { long t0 = Start(); target.Copy(x, y); Stop("Copy", t0); }
     public void Unary(UnaryOp op, Tensor x, float alpha, Tensor y) { long t0 = Start(); target.Unary(op, x, alpha, y); Stop("Unary." + op, t0); }
     public void UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor dy, float alpha, Tensor dx, bool accumulate) { long t0 = Start(); target.UnaryBackward(op, x, y, dy, alpha, dx, accumulate); Stop("UnaryBackward." + op, t0); }
-    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) { long t0 = Start(); target.Binary(op, a, b, y); Stop("Binary." + op, t0); }
+    public void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y) { long t0 = Start(); target.Binary(op, a, b, y); Stop($"Binary.{op} {a.Shape}+{b.Shape}", t0); }
     public void SumToShape(Tensor x, Tensor y) { long t0 = Start(); target.SumToShape(x, y); Stop("SumToShape", t0); }
     public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices) { long t0 = Start(); target.Reduce(op, x, outer, n, inner, y, indices); Stop("Reduce." + op + (inner == 1 ? " rows" : " cols"), t0); }
     public void MaxBackward(Tensor dy, Tensor indices, int outer, int n, int inner, Tensor dx) { long t0 = Start(); target.MaxBackward(dy, indices, outer, n, inner, dx); Stop("MaxBackward", t0); }

@@ -101,7 +101,7 @@ internal static class StepBench
         if (profiler is not null)
         {
             Console.Error.WriteLine($"per-primitive time over {o.Steps} steps (device synchronised after each call):");
-            foreach (var (name, calls, total) in profiler.Totals.Take(40))
+            foreach (var (name, calls, total) in profiler.Totals.Take(120))
                 Console.Error.WriteLine($"  {total / o.Steps,9:F2} ms/step {calls / o.Steps,6} calls/step  {name}");
         }
         double ms = Median(times);
