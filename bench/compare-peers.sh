@@ -24,12 +24,13 @@ busy() { awk '/^cpu /{print $2+$3+$4+$7+$8}' /proc/stat; }
 run() {
   local name=$1; shift
   local b0 b1 line; b0=$(busy)
-  line=$(/usr/bin/time -f "%U %S" -o /tmp/densedino-peers.time "$@" 2>/dev/null | grep '^{' | tail -n 1) || true
+  line=$(/usr/bin/time -f "%U %S %M" -o /tmp/densedino-peers.time "$@" 2>/dev/null | grep '^{' | tail -n 1) || true
   [ -n "$line" ] || { echo "run $name failed: $*" >&2; exit 1; }
   b1=$(busy)
   local other; other=$(awk -v b="$((b1 - b0))" '{printf "%.0f", b/100 - ($1+$2)}' /tmp/densedino-peers.time)
   echo "$line" >> "$RESULTS"
-  echo "#   $name: other processes used ${other} cpu-s during the run" >&2
+  local rss; rss=$(awk '{printf "%.0f", $3/1024}' /tmp/densedino-peers.time)
+  echo "#   $name: other processes used ${other} cpu-s during the run; peak RSS ${rss} MB" >&2
   echo "$line" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["images_s"])'
 }
 

@@ -133,6 +133,18 @@ public sealed partial class IlgpuBackend : IBackend
     /// <summary>A launch config with one group of <see cref="RowGroup"/> threads per row.</summary>
     internal KernelConfig Rows(long rows) => new(new Index1D(checked((int)rows)), new Index1D(RowGroup));
 
+    /// <summary>
+    /// One group per row of length d, sized to the row: the power of two in [32, RowGroup] nearest
+    /// d/4, so short rows (LayerNorm at 192, attention at ~200) do not leave most threads idle at
+    /// every barrier, while long rows (65536 logits) keep the full group.
+    /// </summary>
+    internal KernelConfig Rows(long rows, long d)
+    {
+        int g = Math.Min(32, RowGroup);
+        while (g < RowGroup && g * 4L < d) g *= 2;
+        return new(new Index1D(checked((int)rows)), new Index1D(g));
+    }
+
     /// <summary>Copies host ints into a pooled device buffer (returned after the launch; the stream keeps order).</summary>
     internal DeviceBuffer UploadInts(ReadOnlySpan<int> values)
     {

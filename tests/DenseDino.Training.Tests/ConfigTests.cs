@@ -32,6 +32,17 @@ public class ConfigTests
     }
 
     [Fact]
+    public void GemmAndPrecisionAreCheckedAgainstTheBackend()
+    {
+        var e = Assert.Throws<TrainingConfigException>(new TrainingConfig { Gemm = "fast", Precision = "fp8", Backend = "cuda" }.Validate);
+        Assert.Contains(e.Errors, l => l.StartsWith("gemm = 'fast'", StringComparison.Ordinal) || l.StartsWith("gemm = fast", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, l => l.StartsWith("precision = ", StringComparison.Ordinal) && l.Contains("fp32 or tf32"));
+        var cpu = Assert.Throws<TrainingConfigException>(new TrainingConfig { Precision = "tf32" }.Validate);
+        Assert.Contains("backend = cuda", cpu.Errors.Single());
+        new TrainingConfig { Backend = "cuda", Precision = "tf32", Gemm = "cublas" }.Validate();
+    }
+
+    [Fact]
     public void TrainerValidatesBeforeTouchingTheData()
     {
         var c = new TrainingConfig { BatchSize = 0, DataPath = "/does/not/exist" };

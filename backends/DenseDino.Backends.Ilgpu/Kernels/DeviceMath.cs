@@ -98,34 +98,56 @@ public static class DeviceMath
         }
     }
 
-    /// <summary>Sum of v over the group (power-of-two size); every thread gets the result.</summary>
+    /// <summary>Threads that fold the group's values before every thread reads the folded row.</summary>
+    private const int FoldLanes = 32;
+
+    /// <summary>
+    /// Sum of v over the group (any power-of-two size ≤ MaxGroup); every thread gets the result, in
+    /// the same order on every thread. Three barriers instead of a log2(size)-step tree: 32 threads
+    /// fold strided slices, then each thread adds the 32 partials (shared-memory broadcast reads).
+    /// </summary>
     public static float GroupSum(ArrayView<float> shared, float v)
     {
-        int t = Group.IdxX;
+        int t = Group.IdxX, n = Group.DimX;
         shared[t] = v;
         Group.Barrier();
-        for (int s = Group.DimX / 2; s > 0; s >>= 1)
+        if (n > FoldLanes)
         {
-            if (t < s) shared[t] += shared[t + s];
+            // Thread t < 32 reads only shared[t + 32k] and writes shared[t]: no other reader of that slot.
+            if (t < FoldLanes)
+            {
+                float s = 0f;
+                for (int i = t; i < n; i += FoldLanes) s += shared[i];
+                shared[t] = s;
+            }
             Group.Barrier();
+            n = FoldLanes;
         }
-        float r = shared[0];
+        float r = 0f;
+        for (int i = 0; i < n; i++) r += shared[i];
         Group.Barrier();
         return r;
     }
 
-    /// <summary>Max of v over the group (power-of-two size); every thread gets the result.</summary>
+    /// <summary>Max of v over the group, as <see cref="GroupSum"/>; every thread gets the result.</summary>
     public static float GroupMax(ArrayView<float> shared, float v)
     {
-        int t = Group.IdxX;
+        int t = Group.IdxX, n = Group.DimX;
         shared[t] = v;
         Group.Barrier();
-        for (int s = Group.DimX / 2; s > 0; s >>= 1)
+        if (n > FoldLanes)
         {
-            if (t < s && shared[t + s] > shared[t]) shared[t] = shared[t + s];
+            if (t < FoldLanes)
+            {
+                float m = shared[t];
+                for (int i = t + FoldLanes; i < n; i += FoldLanes) m = XMath.Max(m, shared[i]);
+                shared[t] = m;
+            }
             Group.Barrier();
+            n = FoldLanes;
         }
         float r = shared[0];
+        for (int i = 1; i < n; i++) r = XMath.Max(r, shared[i]);
         Group.Barrier();
         return r;
     }

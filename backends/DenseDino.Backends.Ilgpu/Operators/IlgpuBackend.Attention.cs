@@ -27,7 +27,7 @@ public sealed partial class IlgpuBackend
         // P = Q·Kᵀ·scale, then + mask and softmax per row, then O = P·V.
         Gemm(Whole(q), q.Offset, Whole(k), k.Offset, null, Whole(probs), probs.Offset,
             new GemmShape(bh, lq, lk, dh, false, true, (long)lq * dh, (long)lk * dh, (long)lq * lk), scale, 0f);
-        K.MaskedSoftmax(Rows((long)bh * lq), V(probs), mask is null ? V(probs) : V(mask), lq, lk, mask is null ? 0 : 1);
+        K.MaskedSoftmax(Rows((long)bh * lq, lk), V(probs), mask is null ? V(probs) : V(mask), lq, lk, mask is null ? 0 : 1);
         Gemm(Whole(probs), probs.Offset, Whole(v), v.Offset, null, Whole(output), output.Offset,
             new GemmShape(bh, lq, dh, lk, false, false, (long)lq * lk, (long)lk * dh, (long)lq * dh), 1f, 0f);
     }
@@ -52,7 +52,7 @@ public sealed partial class IlgpuBackend
         // dP = dO·Vᵀ, then dS = P ∘ (dP − Σ dP·P) in place
         Gemm(Whole(dOutput), dOutput.Offset, Whole(v), v.Offset, null, dpView, 0,
             new GemmShape(bh, lq, lk, dh, false, true, sq, sk, sp), 1f, 0f);
-        K.SoftmaxGradInPlace(Rows((long)bh * lq), V(probs), dpView.SubView(0, bh * sp), lk);
+        K.SoftmaxGradInPlace(Rows((long)bh * lq, lk), V(probs), dpView.SubView(0, bh * sp), lk);
         // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
         Gemm(dpView, 0, Whole(k), k.Offset, null, Whole(dq), dq.Offset, new GemmShape(bh, lq, dh, lk, false, false, sp, sk, sq), scale, 0f);
         Gemm(dpView, 0, Whole(q), q.Offset, null, Whole(dk), dk.Offset, new GemmShape(bh, lk, dh, lq, true, false, sp, sq, sk), scale, 0f);

@@ -25,7 +25,7 @@ public sealed partial class IlgpuBackend
             return;
         }
         // Contiguous rows get a group each; otherwise one thread per output walks n (coalesced over inner).
-        if (inner == 1) K.ReduceRows(Rows(outer), V(x), V(y), idx, args);
+        if (inner == 1) K.ReduceRows(Rows(outer, n), V(x), V(y), idx, args);
         else K.ReduceColumns(Count(outputs), V(x), V(y), idx, args);
     }
 

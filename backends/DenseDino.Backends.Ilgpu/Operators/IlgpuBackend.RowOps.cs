@@ -12,7 +12,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.LayerNorm(Rows(rows), V(x), V(gamma), V(beta), V(y), V(mean), V(rstd), d, eps);
+        K.LayerNorm(Rows(rows, d), V(x), V(gamma), V(beta), V(y), V(mean), V(rstd), d, eps);
     }
 
     public void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta)
@@ -20,7 +20,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.LayerNormBackward(Rows(rows), V(x), V(gamma), V(mean), V(rstd), V(dy), V(dx), d);
+        K.LayerNormBackward(Rows(rows, d), V(x), V(gamma), V(mean), V(rstd), V(dy), V(dx), d);
         // Parameter grads: per column, sums over row chunks then over chunks, so the accumulation has no races.
         if (rows <= 2 * ReduceKernels.ColumnChunk)
         {
@@ -43,7 +43,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.Softmax(Rows(rows), V(x), V(y), d, log ? 1 : 0);
+        K.Softmax(Rows(rows, d), V(x), V(y), d, log ? 1 : 0);
     }
 
     public void SoftmaxBackward(Tensor y, Tensor dy, bool log, Tensor dx)
@@ -51,7 +51,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(y);
         long rows = RowCount(y, d);
         if (rows == 0) return;
-        K.SoftmaxBackward(Rows(rows), V(y), V(dy), V(dx), d, log ? 1 : 0);
+        K.SoftmaxBackward(Rows(rows, d), V(y), V(dy), V(dx), d, log ? 1 : 0);
     }
 
     public void L2Normalize(Tensor x, float eps, Tensor y, Tensor norm)
@@ -59,7 +59,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.L2Normalize(Rows(rows), V(x), V(y), V(norm), d, eps);
+        K.L2Normalize(Rows(rows, d), V(x), V(y), V(norm), d, eps);
     }
 
     public void L2NormalizeBackward(Tensor x, Tensor norm, Tensor dy, float eps, Tensor dx)
@@ -67,7 +67,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.L2NormalizeBackward(Rows(rows), V(x), V(norm), V(dy), V(dx), d, eps);
+        K.L2NormalizeBackward(Rows(rows, d), V(x), V(norm), V(dy), V(dx), d, eps);
     }
 
     public void WeightNorm(Tensor g, Tensor v, Tensor w, Tensor norm)
@@ -75,7 +75,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(v);
         long rows = v.Shape[0];
         if (rows == 0) return;
-        K.WeightNorm(Rows(rows), V(g), V(v), V(w), V(norm), d);
+        K.WeightNorm(Rows(rows, d), V(g), V(v), V(w), V(norm), d);
     }
 
     public void WeightNormBackward(Tensor g, Tensor v, Tensor norm, Tensor dw, Tensor dg, Tensor dv)
@@ -83,7 +83,7 @@ public sealed partial class IlgpuBackend
         int d = Dim(v);
         long rows = v.Shape[0];
         if (rows == 0) return;
-        K.WeightNormBackward(Rows(rows), V(g), V(v), V(norm), V(dw), V(dg), V(dv), d);
+        K.WeightNormBackward(Rows(rows, d), V(g), V(v), V(norm), V(dw), V(dg), V(dv), d);
     }
 
     public void SoftCrossEntropy(Tensor targets, Tensor logits, Tensor loss, Tensor logSumExp)
@@ -97,7 +97,7 @@ public sealed partial class IlgpuBackend
             Fill(logSumExp, float.NegativeInfinity);
             return;
         }
-        K.SoftCrossEntropy(Rows(rows), V(targets), V(logits), V(loss), V(logSumExp), k);
+        K.SoftCrossEntropy(Rows(rows, k), V(targets), V(logits), V(loss), V(logSumExp), k);
     }
 
     public void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits)
@@ -105,6 +105,6 @@ public sealed partial class IlgpuBackend
         int k = Dim(logits);
         long rows = dloss.Length;
         if (rows == 0 || k == 0) return;
-        K.SoftCrossEntropyBackward(Rows(rows), V(targets), V(logits), V(logSumExp), V(dloss), V(dlogits), k);
+        K.SoftCrossEntropyBackward(Rows(rows, k), V(targets), V(logits), V(logSumExp), V(dloss), V(dlogits), k);
     }
 }
