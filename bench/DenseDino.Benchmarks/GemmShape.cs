@@ -1,7 +1,7 @@
 namespace DenseDino.Benchmarks;
 
 /// <summary>One benchmarked GEMM: batch x ([m, k] * op(B) [k, n]); B is [n, k] when TransB.</summary>
-public sealed record GemmShape(string Name, int Batch, int M, int N, int K, bool TransB, bool SharedB = false)
+public sealed record GemmShape(string Name, int Batch, int M, int N, int K, bool TransB, bool SharedB = false, bool TransA = false)
 {
     public double Flops => 2.0 * Batch * M * N * K;
 
@@ -17,5 +17,8 @@ public sealed record GemmShape(string Name, int Batch, int M, int N, int K, bool
         new("qkv 6304x192x576", 1, 6304, 576, 192, false),
         new("attn 96x197x64x197", 96, 197, 197, 64, true),
         new("head 64x256x65536^T", 1, 64, 65536, 256, true),
+        // Weight gradients of a training step: dW = X^T dY with K = tokens (A transposed).
+        new("dW 768x192x6304 A^T", 1, 768, 192, 6304, false, TransA: true),
+        new("dW 192x768x6304 A^T", 1, 192, 768, 6304, false, TransA: true),
     ];
 }

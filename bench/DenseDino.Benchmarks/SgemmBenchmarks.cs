@@ -51,7 +51,7 @@ public unsafe class SgemmBenchmarks
 
     internal static void Run(GemmShape s, float* a, float* b, float* c, int threads) =>
         Backends.Cpu.Kernels.Sgemm.Run(s.Batch, s.M, s.N, s.K, 1f,
-            a, (long)s.M * s.K, s.K, false,
+            a, (long)s.M * s.K, s.TransA ? s.M : s.K, s.TransA,
             b, s.SharedB ? 0 : (long)s.K * s.N, s.TransB ? s.K : s.N, s.TransB,
             0f, c, (long)s.M * s.N, s.N, null, threads);
 

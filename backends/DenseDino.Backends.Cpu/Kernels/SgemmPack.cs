@@ -47,6 +47,15 @@ internal static unsafe class SgemmPack
                     dst[3] = alpha * r3[p]; dst[4] = alpha * r4[p]; dst[5] = alpha * r5[p];
                 }
             }
+            else if (transA && mr == MR && Avx.IsSupported && i0 + ir + 8 <= lda)
+            {
+                // op(A)(i, p) = a[p * lda + i]: each k step is MR contiguous floats; load and store 8
+                // (still inside row p) and let the next step overwrite the 2-float tail, as above.
+                var va = Vector256.Create(alpha);
+                float* src = a + (long)p0 * lda + i0 + ir;
+                for (int p = 0; p < kc; p++, dst += MR, src += lda)
+                    Avx.Store(dst, Avx.LoadVector256(src) * va);
+            }
             else if (transA)
             {
                 // op(A)(i, p) = a[p * lda + i]: each k step reads MR contiguous floats.
