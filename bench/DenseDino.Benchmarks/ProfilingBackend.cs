@@ -19,7 +19,7 @@ internal sealed class ProfilingBackend(IBackend target, Action synchronize) : IB
     public DeviceBuffer Allocate(long length) => target.Allocate(length);
     public void Upload(ReadOnlySpan<float> source, DeviceBuffer destination, long offset) { long t0 = Start(); target.Upload(source, destination, offset); Stop("Upload", t0); }
     public void Download(DeviceBuffer source, long offset, Span<float> destination) { long t0 = Start(); target.Download(source, offset, destination); Stop("Download", t0); }
-    public void Fill(Tensor y, float value) { long t0 = Start(); target.Fill(y, value); Stop("Fill", t0); }
+    public void Fill(Tensor y, float value) { long t0 = Start(); target.Fill(y, value); Stop($"Fill {y.Shape}", t0); }
     public void Copy(Tensor x, Tensor y) { long t0 = Start(); target.Copy(x, y); Stop("Copy", t0); }
     public void Unary(UnaryOp op, Tensor x, float alpha, Tensor y) { long t0 = Start(); target.Unary(op, x, alpha, y); Stop("Unary." + op, t0); }
     public void UnaryBackward(UnaryOp op, Tensor x, Tensor y, Tensor dy, float alpha, Tensor dx, bool accumulate) { long t0 = Start(); target.UnaryBackward(op, x, y, dy, alpha, dx, accumulate); Stop("UnaryBackward." + op, t0); }
