@@ -1,3 +1,5 @@
+using ILGPU;
+using ILGPU.Runtime;
 using DenseDino.Backends.Ilgpu.Kernels;
 
 namespace DenseDino.Backends.Ilgpu.Tests;
@@ -36,5 +38,37 @@ public sealed class IndexMathTests
         Assert.False(Dims6.FitsInt([3, 2], [1L << 30, 1], [1, 1]));
         Assert.True(Dims6.FitsInt([2, 2], [1L << 29, 1], [1, 1]));
         Assert.True(Dims6.FitsInt([1, 5], [1L << 40, 1], [1, 1])); // a size-1 dim never moves
+    }
+}
+
+/// <summary>
+/// Kernels only the CUDA path launches (cuBLAS bias folding), run here element by element on the
+/// host over CPU-accelerator memory, so their index math is checked without a GPU.
+/// </summary>
+public sealed class HostRunKernelTests
+{
+    [Theory]
+    [InlineData(1, 3, 5, 0f, true)]
+    [InlineData(3, 4, 7, 0.5f, true)]
+    [InlineData(2, 1, 9, 1f, false)]
+    public void GemmBiasInitFoldsBetaAndBiasIntoEveryBatch(int batch, int m, int n, float beta, bool hasBias)
+    {
+        var acc = IlgpuTestBackends.Simulator.Accelerator;
+        long strideC = (long)m * n + 3; // batches apart by more than m·n: the gap must stay untouched
+        var rng = new Random(batch * 100 + m * 10 + n);
+        float[] c0 = Enumerable.Range(0, (int)(batch * strideC)).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
+        float[] bias = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() + 1f).ToArray();
+        using var c = acc.Allocate1D(c0);
+        using var b = acc.Allocate1D(bias);
+        var args = new GemmArgs { M = m, N = n, StrideC = strideC, Beta = beta, HasBias = hasBias ? 1 : 0 };
+        for (int i = 0; i < batch * m * n; i++) GemmKernels.GemmBiasInit(new Index1D(i), c.View, b.View, args);
+        float[] got = c.GetAsArray1D();
+        for (int bi = 0; bi < batch; bi++)
+            for (int r = 0; r < (int)strideC; r++)
+            {
+                long at = bi * strideC + r;
+                float expected = r < m * n ? beta * c0[at] + (hasBias ? bias[r % n] : 0f) : c0[at];
+                Assert.Equal(expected, got[at], 6);
+            }
     }
 }

@@ -53,9 +53,10 @@ public static class GemmKernels
     [Kernel]
     public static void GemmBiasInit(Index1D i, ArrayView<float> c, ArrayView<float> bias, GemmArgs p)
     {
-        long mn = (long)p.M * p.N;
-        long batch = i / mn, r = i - batch * mn;
-        int col = (int)(r % p.N);
+        // 32-bit index math (the launch is ≤ 2^31 elements): GPUs emulate 64-bit division.
+        int mn = p.M * p.N;
+        int batch = i / mn, r = i - batch * mn;
+        int col = r % p.N;
         long at = batch * p.StrideC + r;
         float v = p.Beta != 0f ? p.Beta * c[at] : 0f; // beta == 0 never reads C (it may hold NaN)
         if (p.HasBias != 0) v += bias[col];

@@ -8,8 +8,9 @@ public static class ReduceKernels
     [Kernel]
     public static void ReduceColumns(Index1D t, ArrayView<float> x, ArrayView<float> y, ArrayView<float> indices, ReduceArgs p)
     {
-        long o = t / p.Inner, i = t % p.Inner;
-        long b = o * p.N * p.Inner + i;
+        // 32-bit quotients (t is a launch index): GPUs emulate 64-bit division.
+        int o = t / p.Inner, i = t - o * p.Inner;
+        long b = (long)o * p.N * p.Inner + i;
         if (p.Op == 2)
         {
             float best = x[b];
@@ -39,10 +40,10 @@ public static class ReduceKernels
     public static void ReduceColumnsPartial(Index1D t, ArrayView<float> x, ArrayView<float> partial, ReduceArgs p)
     {
         int chunks = (p.N + ColumnChunk - 1) / ColumnChunk;
-        long i = t % p.Inner, rest = t / p.Inner;
-        long s = rest % chunks, o = rest / chunks;
-        long j0 = s * ColumnChunk, j1 = XMath.Min(p.N, j0 + ColumnChunk);
-        long b = o * p.N * p.Inner + i;
+        int rest = t / p.Inner, i = t - rest * p.Inner;
+        int o = rest / chunks, s = rest - o * chunks;
+        long j0 = (long)s * ColumnChunk, j1 = XMath.Min(p.N, j0 + ColumnChunk);
+        long b = (long)o * p.N * p.Inner + i;
         float acc = 0f;
         for (long j = j0; j < j1; j++) acc += x[b + j * p.Inner];
         partial[t] = acc;
