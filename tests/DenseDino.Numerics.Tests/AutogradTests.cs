@@ -135,6 +135,34 @@ public sealed class AutogradTests : IDisposable
         Assert.Equal(x.Select(v => 4 + 2 * v), p.Grad!.ToArray());
     }
 
+    /// <summary>
+    /// Slices of one tensor (q, k, v of a qkv projection; overlapping windows) add their gradients
+    /// into the pending one in place; a pending gradient that aliases another (a view, or the same
+    /// tensor handed to two inputs) must not be written through. Every case has a hand-derived answer.
+    /// </summary>
+    [Fact]
+    public void SliceGradientsAccumulateInPlaceOnlyWhenNothingElseSeesThem()
+    {
+        float[] x = [1f, -2f, 0.5f, 3f, -1.5f, 2.5f];
+        var p = Tensor.Parameter(be, x, [3, 2], "x");
+        parameters.Add(p);
+        using var scope = TensorScope.Begin();
+        // rows 0, 1, 2 scaled by 2, 3, 4, and rows 0..1 again (an overlapping window) by 5: dx = [7, 8, 4] per row.
+        var loss = Ops.Add(Ops.Add(Ops.Sum(Ops.Mul(Ops.Slice(p, 0, 0, 1), 2f)), Ops.Sum(Ops.Mul(Ops.Slice(p, 0, 1, 1), 3f))),
+            Ops.Add(Ops.Sum(Ops.Mul(Ops.Slice(p, 0, 2, 1), 4f)), Ops.Sum(Ops.Mul(Ops.Slice(p, 0, 0, 2), 5f))));
+        loss.Backward();
+        Assert.Equal([7f, 7f, 8f, 8f, 4f, 4f], p.Grad!.ToArray());
+        p.ZeroGrad();
+
+        // y = x + x hands one gradient tensor to both inputs of Add, then slices of a reshaped view of x
+        // meet it: each path must still count once. d/dx of Σ(x + x) + Σ 3·row0 + Σ 5·row2 = 2 + [3, 0, 5].
+        var r = Ops.Reshape(p, 3, 2);
+        var loss2 = Ops.Add(Ops.Add(Ops.Sum(Ops.Add(r, r)), Ops.Sum(Ops.Mul(Ops.Slice(r, 0, 0, 1), 3f))),
+            Ops.Sum(Ops.Mul(Ops.Slice(r, 0, 2, 1), 5f)));
+        loss2.Backward();
+        Assert.Equal([5f, 5f, 2f, 2f, 7f, 7f], p.Grad!.ToArray());
+    }
+
     [Fact]
     public void NoGradRecordsNothing()
     {

@@ -15,6 +15,13 @@ public abstract class Function
     /// <summary>Gradients for each input, in order; each must have that input's shape.</summary>
     protected internal abstract Tensor?[] Backward(Tensor gradOutput);
 
+    /// <summary>
+    /// For single-input ops whose gradient is mostly zeros (a slice): adds the gradient for the input
+    /// straight into <paramref name="accumulator"/>, a gradient of the input's shape that Backprop
+    /// owns exclusively, and returns true. False (the default) makes Backprop call <see cref="Backward"/>.
+    /// </summary>
+    protected internal virtual bool TryAccumulateGradient(Tensor gradOutput, Tensor accumulator) => false;
+
     /// <summary>True when input i needs a gradient.</summary>
     protected bool NeedsGrad(int i) => Inputs[i] is { } t && (t.RequiresGrad || t.GradFn is not null);
 

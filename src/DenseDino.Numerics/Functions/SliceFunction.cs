@@ -32,6 +32,14 @@ internal sealed class SliceFunction : Function
         return new SliceFunction { axis = ax, start = start, inputShape = x.Shape }.Record(y, x);
     }
 
+    /// <summary>Adds g into its slice of an existing gradient: no zero-filled full-size tensor, no full-size add.</summary>
+    protected internal override bool TryAccumulateGradient(Tensor g, Tensor accumulator)
+    {
+        long step = inputShape.Product(axis + 1, inputShape.Rank);
+        g.Backend.StridedCopy(g, 0, g.Shape.Strides(), accumulator, start * step, inputShape.Strides(), g.Shape.Dims, accumulate: true);
+        return true;
+    }
+
     protected internal override Tensor?[] Backward(Tensor g)
     {
         var dx = Tensor.Zeros(g.Backend, inputShape);

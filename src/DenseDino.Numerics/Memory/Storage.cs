@@ -20,6 +20,8 @@ public sealed class Storage
     /// <summary>Floats in use (the buffer may be larger).</summary>
     public long Length { get; }
     public bool IsReleased => Volatile.Read(ref refs) <= 0;
+    /// <summary>Exactly one tensor refers to this storage (no views of it are alive).</summary>
+    internal bool IsExclusive => Volatile.Read(ref refs) == 1;
 
     internal void AddRef()
     {
