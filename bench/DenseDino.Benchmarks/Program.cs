@@ -3,10 +3,16 @@ using DenseDino.Benchmarks;
 
 // `-- quick [threads]`: a Stopwatch sweep over the GEMM shapes for fast tuning loops;
 // `-- step [--img 224 --batch 8 ...]`: whole training steps, one JSON line like ../shared/peers;
+// `-- data [--data DIR --img 224 --batch 64 --workers N]`: the data pipeline alone (images/s);
 // anything else goes to BenchmarkDotNet (e.g. `-- --filter '*Sgemm*'`).
 if (args.Length > 0 && args[0] == "step")
 {
     StepBench.Run(args[1..]);
+    return;
+}
+if (args.Length > 0 && args[0] == "data")
+{
+    DataBench.Run(args[1..]);
     return;
 }
 if (args.Length > 0 && args[0] == "quick")

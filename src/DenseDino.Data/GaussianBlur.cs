@@ -74,26 +74,36 @@ public sealed class GaussianBlur(double probability, double minSigma = 0.1, doub
     }
 
     // One box pass over n RGB pixels in Pillow's 24-bit fixed point: weight ww inside the integer
-    // radius, fw on the two next pixels, edges clamped, rounded to 8 bits. A running sum keeps it O(n).
-    private static void BoxLine(ReadOnlySpan<byte> src, Span<byte> dst, int n, float radius)
+    // radius, fw on the two next pixels, edges clamped, rounded to 8 bits. A running sum keeps it O(n);
+    // the three channels share one pass and the edge clamps are computed once per pixel.
+    private static unsafe void BoxLine(ReadOnlySpan<byte> source, Span<byte> destination, int n, float radius)
     {
         int r = (int)radius;
         uint ww = (uint)((1 << 24) / (radius * 2 + 1));
         uint fw = ((1u << 24) - (uint)(r * 2 + 1) * ww) / 2;
         int last = n - 1;
-        for (int c = 0; c < 3; c++)
+        fixed (byte* src = source, dst = destination)
         {
-            uint acc = 0;
-            for (int k = -r; k <= r; k++) acc += src[Math.Clamp(k, 0, last) * 3 + c];
+            uint a0 = 0, a1 = 0, a2 = 0;
+            for (int k = -r; k <= r; k++)
+            {
+                byte* p = src + Clamp(k, last) * 3;
+                a0 += p[0]; a1 += p[1]; a2 += p[2];
+            }
             for (int x = 0; x < n; x++)
             {
-                uint far = (uint)src[Math.Clamp(x - r - 1, 0, last) * 3 + c] + src[Math.Clamp(x + r + 1, 0, last) * 3 + c];
-                uint bulk = acc * ww + far * fw;
-                dst[x * 3 + c] = (byte)((bulk + (1u << 23)) >> 24);
+                byte* lo = src + Clamp(x - r - 1, last) * 3, hi = src + Clamp(x + r + 1, last) * 3, gone = src + Clamp(x - r, last) * 3;
+                byte* o = dst + x * 3;
+                o[0] = (byte)((a0 * ww + (uint)(lo[0] + hi[0]) * fw + (1u << 23)) >> 24);
+                o[1] = (byte)((a1 * ww + (uint)(lo[1] + hi[1]) * fw + (1u << 23)) >> 24);
+                o[2] = (byte)((a2 * ww + (uint)(lo[2] + hi[2]) * fw + (1u << 23)) >> 24);
                 // Slide the window from [x - r, x + r] to [x + 1 - r, x + 1 + r].
-                acc += (uint)src[Math.Clamp(x + r + 1, 0, last) * 3 + c];
-                acc -= src[Math.Clamp(x - r, 0, last) * 3 + c];
+                a0 += (uint)hi[0] - gone[0];
+                a1 += (uint)hi[1] - gone[1];
+                a2 += (uint)hi[2] - gone[2];
             }
         }
     }
+
+    private static int Clamp(int i, int last) => i < 0 ? 0 : i > last ? last : i;
 }
