@@ -20,10 +20,7 @@ public static class PilColor
     /// <summary>ImageEnhance.Brightness: blend with black.</summary>
     public static RgbImage AdjustBrightness(RgbImage image, double factor)
     {
-        var dst = new byte[image.Pixels.Length];
-        byte[] src = image.Pixels;
-        for (int i = 0; i < src.Length; i++) dst[i] = Blend(0, src[i], factor);
-        return new RgbImage(image.Width, image.Height, dst);
+        return MapBytes(image, BlendTable(0, factor));
     }
 
     /// <summary>ImageEnhance.Contrast: blend with the image's mean luma (rounded to an integer grey).</summary>
@@ -33,8 +30,22 @@ public static class PilColor
         long sum = 0;
         for (int i = 0; i < src.Length; i += 3) sum += Luma(src[i], src[i + 1], src[i + 2]);
         byte mean = (byte)(int)((double)sum / (src.Length / 3) + 0.5);
+        return MapBytes(image, BlendTable(mean, factor));
+    }
+
+    /// <summary>Blend(degenerate, v, factor) for every byte v: an op whose output depends on the byte alone is a lookup.</summary>
+    private static byte[] BlendTable(byte degenerate, double factor)
+    {
+        var table = new byte[256];
+        for (int v = 0; v < 256; v++) table[v] = Blend(degenerate, (byte)v, factor);
+        return table;
+    }
+
+    private static RgbImage MapBytes(RgbImage image, byte[] table)
+    {
+        byte[] src = image.Pixels;
         var dst = new byte[src.Length];
-        for (int i = 0; i < src.Length; i++) dst[i] = Blend(mean, src[i], factor);
+        for (int i = 0; i < src.Length; i++) dst[i] = table[src[i]];
         return new RgbImage(image.Width, image.Height, dst);
     }
 
@@ -105,12 +116,12 @@ public static class PilColor
     internal static (byte R, byte G, byte B) HsvToRgb(byte hIn, byte sIn, byte vIn)
     {
         if (sIn == 0) return (vIn, vIn, vIn);
-        int i = (int)Math.Floor((float)hIn * 6.0 / 255.0);
-        float f = (float)((float)hIn * 6.0 / 255.0 - i);
-        float fs = (float)(sIn / 255.0);
-        byte p = Clip8Round(vIn * (1.0 - fs));
-        byte q = Clip8Round(vIn * (1.0 - fs * f));
-        byte t = Clip8Round(vIn * (1.0 - fs * (1.0 - f)));
+        int i = HueSector[hIn];
+        float f = HueFraction[hIn];
+        float fs = SatFraction[sIn];
+        byte p = Clip8RoundNonNegative(vIn * (1.0 - fs));
+        byte q = Clip8RoundNonNegative(vIn * (1.0 - fs * f));
+        byte t = Clip8RoundNonNegative(vIn * (1.0 - fs * (1.0 - f)));
         byte v = vIn;
         return (i % 6) switch
         {
@@ -123,11 +134,17 @@ public static class PilColor
         };
     }
 
-    private static byte Clip8Truncate(double v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)v;
+    // hsv2rgb's per-byte terms, computed once with its exact expressions.
+    private static readonly int[] HueSector = Enumerable.Range(0, 256).Select(h => (int)Math.Floor((float)h * 6.0 / 255.0)).ToArray();
+    private static readonly float[] HueFraction = Enumerable.Range(0, 256).Select(h => (float)((float)h * 6.0 / 255.0 - HueSector[h])).ToArray();
+    private static readonly float[] SatFraction = Enumerable.Range(0, 256).Select(s => (float)(s / 255.0)).ToArray();
 
-    private static byte Clip8Round(double v)
+    // Round half away from zero for v >= 0 (v <= 255·1: v + 0.5 is exact), then clip.
+    private static byte Clip8RoundNonNegative(double v)
     {
-        double r = Math.Round(v, MidpointRounding.AwayFromZero);
-        return r <= 0 ? (byte)0 : r >= 255 ? (byte)255 : (byte)r;
+        int r = (int)(v + 0.5);
+        return r >= 255 ? (byte)255 : (byte)r;
     }
+
+    private static byte Clip8Truncate(double v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)v;
 }
