@@ -13,7 +13,7 @@ public sealed class AttentionSettings : EvalSettings
     [CommandOption("--image <IMG>"), Description("A .jpg, .jpeg, .png or .bmp image.")] public string? Image { get; init; }
     [CommandOption("--out <DIR>"), Description("Writes <image name>-head<i>.png per head, <image name>-overlay.png and <image name>-image.png.")]
     public string? Out { get; init; }
-    [CommandOption("--alpha <A>"), Description("Overlay opacity of the heat map in [0, 1] (default 0.6).")] public float Alpha { get; init; } = 0.6f;
+    [CommandOption("--alpha <A>"), Description("Overlay opacity of the heat map in [[0, 1]] (default 0.6).")] public float Alpha { get; init; } = 0.6f;
 
     protected override EvalResize DefaultResize => EvalResize.Dense;
 

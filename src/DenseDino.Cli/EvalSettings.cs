@@ -31,7 +31,7 @@ public abstract class EvalSettings : CommandSettings
     [CommandOption("--batch-size <B>"), Description("Images per forward pass (default 32).")]
     public int BatchSize { get; init; } = 32;
 
-    [CommandOption("--resize <RULE>"), Description("For images whose sides are not multiples of the patch size: crop[:S[:C]] (shorter side to S, centre crop CxC; default S = C = 224) or snap (each side to the nearest multiple of the patch).")]
+    [CommandOption("--resize <RULE>"), Description("For images whose sides are not multiples of the patch size: crop[[:S[[:C]]]] (shorter side to S, centre crop CxC; default S = C = 224) or snap (each side to the nearest multiple of the patch).")]
     public string? Resize { get; init; }
 
     /// <summary>The rule when --resize is not given.</summary>

@@ -16,10 +16,10 @@ public sealed class FeaturesSettings : EvalSettings
     [CommandOption("--out <OUT.npy>"), Description("Output float32 .npy; OUT.files.txt lists the images (path<TAB>label), one per row.")]
     public string? Out { get; init; }
 
-    [CommandOption("--tokens <KIND>"), Description("cls (default): [N, D] final-norm CLS; patch: [N, h*w, D].")]
+    [CommandOption("--tokens <KIND>"), Description("cls (default): [[N, D]] final-norm CLS; patch: [[N, h*w, D]].")]
     public string? Tokens { get; init; }
 
-    [CommandOption("--points <POINTS.npy>"), Description("float .npy [N, P, 2], (x, y) in [-1, 1]: output [N, P, D] reference tokens (default mask mode).")]
+    [CommandOption("--points <POINTS.npy>"), Description("float .npy [[N, P, 2]], (x, y) in [[-1, 1]]: output [[N, P, D]] reference tokens (default mask mode).")]
     public string? Points { get; init; }
 
     public bool Patch => Tokens is not null && Tokens.Equals("patch", StringComparison.OrdinalIgnoreCase);
