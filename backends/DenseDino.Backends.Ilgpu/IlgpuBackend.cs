@@ -130,9 +130,6 @@ public sealed partial class IlgpuBackend : IBackend
 
     internal static Index1D Count(long n) => new(checked((int)n));
 
-    /// <summary>A launch config with one group of <see cref="RowGroup"/> threads per row.</summary>
-    internal KernelConfig Rows(long rows) => new(new Index1D(checked((int)rows)), new Index1D(RowGroup));
-
     /// <summary>
     /// One group per row of length d, sized to the row: the power of two in [32, RowGroup] nearest
     /// d/4, so short rows (LayerNorm at 192, attention at ~200) do not leave most threads idle at

@@ -28,7 +28,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<Index1D, V, V, GemmArgs>? gemmBiasInit;
     private Action<KernelConfig, V, V, V, V, V, V, int, float>? layerNorm;
     private Action<KernelConfig, V, V, V, V, V, V, int>? layerNormBackward;
-    private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGrad, layerNormParamGradPartial;
+    private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGradPartial;
     private Action<Index1D, V, V, int, int>? accumulateChunks;
     private Action<Index1D, V, V, ReduceArgs>? reduceColumnsPartial;
     private Action<KernelConfig, V, V, int, int>? softmax;
@@ -70,7 +70,6 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<Index1D, V, V, V, V, V, V, int, int> LayerNormParamGradPartial => layerNormParamGradPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, int, int>(RowKernels.LayerNormParamGradPartial);
     public Action<Index1D, V, V, int, int> AccumulateChunks => accumulateChunks ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, int>(RowKernels.AccumulateChunks);
     public Action<Index1D, V, V, ReduceArgs> ReduceColumnsPartial => reduceColumnsPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, ReduceArgs>(ReduceKernels.ReduceColumnsPartial);
-    public Action<Index1D, V, V, V, V, V, V, int, int> LayerNormParamGrad => layerNormParamGrad ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, int, int>(RowKernels.LayerNormParamGrad);
     public Action<KernelConfig, V, V, int, int> Softmax => softmax ??= acc.LoadStreamKernel<V, V, int, int>(RowKernels.Softmax);
     public Action<KernelConfig, V, V, V, int, int> SoftmaxBackward => softmaxBackward ??= acc.LoadStreamKernel<V, V, V, int, int>(RowKernels.SoftmaxBackward);
     public Action<KernelConfig, V, V, V, int, float> L2Normalize => l2Normalize ??= acc.LoadStreamKernel<V, V, V, int, float>(RowKernels.L2Normalize);

@@ -15,6 +15,7 @@ internal static class DataBench
     {
         string data = "data/sample/train";
         int img = 224, views = 4, batch = 64, workers = Environment.ProcessorCount, batches = 20, warmup = 2;
+        bool stages = false;
         for (int i = 0; i < args.Length; i++)
         {
             string key = args[i];
@@ -28,12 +29,16 @@ internal static class DataBench
                 case "--workers": workers = int.Parse(Next()); break;
                 case "--batches": batches = int.Parse(Next()); break;
                 case "--warmup": warmup = int.Parse(Next()); break;
-                case "--stages": break;
+                case "--stages": stages = true; break;
                 default: throw new ArgumentException($"data: unknown option {key}");
             }
         }
         var folder = new ImageFolder(data, Console.Error.WriteLine);
-        if (args.Contains("--stages")) { Stages(folder, img); return; }
+        if (stages)
+        {
+            Stages(folder, img);
+            return;
+        }
         var crop = new DenseDinoMultiCrop(views, img);
         using var loader = MultiCropDataset.DenseDino(folder, crop, seed: 0).CreateLoader(batch, workers, prefetch: 2, shuffle: true, dropLast: true);
         if (loader.BatchCount == 0) throw new ArgumentException($"data: {folder.Count} images in {data} make no batch of {batch}");

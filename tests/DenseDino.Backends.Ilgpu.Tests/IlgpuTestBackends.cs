@@ -8,12 +8,6 @@ namespace DenseDino.Backends.Ilgpu.Tests;
 internal static class IlgpuTestBackends
 {
     private static readonly Lazy<IlgpuBackend> simulator = new(() => IlgpuBackend.Create("ilgpu-cpu"));
-    private static readonly Lazy<(IlgpuBackend? Backend, string Reason)> cuda = new(() =>
-    {
-        try { return (IlgpuBackend.Create("cuda"), ""); }
-        catch (Exception e) { return (null, "no CUDA device: " + e.Message); }
-    });
-
     private static readonly Dictionary<IlgpuOptions, (IlgpuBackend? Backend, string Reason)> cudaVariants = new();
 
     /// <summary>A CUDA backend with other options (kernel GEMM, TF32), one per options value, or a skip.</summary>
@@ -36,16 +30,8 @@ internal static class IlgpuTestBackends
     /// <summary>ILGPU's CPU accelerator (256-thread groups): slow with barriers, so shapes stay ≤ 64.</summary>
     public static IlgpuBackend Simulator => simulator.Value;
 
-    /// <summary>The first CUDA device, or a skip (with the reason) where there is none.</summary>
-    public static IBackend CudaOrSkip
-    {
-        get
-        {
-            var (backend, reason) = cuda.Value;
-            if (backend is null) Assert.Skip(reason);
-            return backend;
-        }
-    }
+    /// <summary>The first CUDA device with default options, or a skip (with the reason) where there is none.</summary>
+    public static IBackend CudaOrSkip => CudaWith(IlgpuOptions.Default);
 }
 
 public sealed class IlgpuCpuOpGoldenTests : DenseDino.Numerics.Tests.Golden.OpGoldenTests

@@ -82,23 +82,6 @@ public static class RowKernels
         target[j] += s;
     }
 
-    /// <summary>dgamma[j] += Σ_r dy·x̂, dbeta[j] += Σ_r dy, one thread per column (few rows).</summary>
-    [Kernel]
-    public static void LayerNormParamGrad(Index1D j, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd,
-        ArrayView<float> dy, ArrayView<float> dgamma, ArrayView<float> dbeta, int rows, int d)
-    {
-        float sg = 0f, sb = 0f;
-        for (int r = 0; r < rows; r++)
-        {
-            long at = (long)r * d + j;
-            float g = dy[at];
-            sg += g * (x[at] - mean[r]) * rstd[r];
-            sb += g;
-        }
-        dgamma[j] += sg;
-        dbeta[j] += sb;
-    }
-
     /// <summary>Max-subtracted softmax (log ≠ 0: log-softmax) of each row.</summary>
     [Kernel(grouped: true)]
     public static void Softmax(ArrayView<float> x, ArrayView<float> y, int d, int log)

@@ -22,11 +22,6 @@ public sealed partial class IlgpuBackend
         if (rows == 0) return;
         K.LayerNormBackward(Rows(rows, d), V(x), V(gamma), V(mean), V(rstd), V(dy), V(dx), d);
         // Parameter grads: per column, sums over row chunks then over chunks, so the accumulation has no races.
-        if (rows <= 2 * ReduceKernels.ColumnChunk)
-        {
-            K.LayerNormParamGrad(Count(d), V(x), V(mean), V(rstd), V(dy), V(dgamma), V(dbeta), checked((int)rows), d);
-            return;
-        }
         int chunks = checked((int)((rows + ReduceKernels.ColumnChunk - 1) / ReduceKernels.ColumnChunk));
         long count = (long)chunks * d;
         var partial = Pool.Rent(2 * count);
