@@ -35,7 +35,7 @@ ours() { # $1 label, rest: step args
 echo "== step, 224 px, 4 views, M = 4, K = 65536"
 for b in 32 64; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
 peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
-peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"
+peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16
 [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
 if [ "${TESTS:-1}" = 1 ]; then
   echo "== tests ($(( $(date +%s) - T0 )) s)"

@@ -36,7 +36,7 @@ public sealed partial class IlgpuBackend : IBackend
 
     public Accelerator Accelerator { get; }
     public IlgpuOptions Options { get; }
-    /// <summary>What runs matrix products: "cublas", "cublas-tf32" or "kernel" (with the reason cuBLAS was not used).</summary>
+    /// <summary>What runs matrix products: "cublas", "cublas-tf32", "cublas-bf16" or "kernel" (with the reason cuBLAS was not used).</summary>
     public string GemmEngineName { get; }
     public string Name => $"ilgpu-{Accelerator.AcceleratorType.ToString().ToLowerInvariant()}({Accelerator.Name}; gemm {GemmEngineName})";
     public BufferPool Pool { get; }

@@ -11,11 +11,16 @@ public enum GemmEngine
     CuBlas,
 }
 
-/// <summary>Arithmetic of matrix products: fp32 everywhere, or TF32 tensor cores through cuBLAS (fp32 storage).</summary>
+/// <summary>
+/// Arithmetic of matrix products. Fp32 is the reference. Tf32 and Bf16 run cuBLAS tensor cores on
+/// operands rounded to TF32 (10-bit mantissa) or bf16 (7-bit), accumulating in fp32; tensors,
+/// master weights, optimiser state and the loss stay fp32 either way.
+/// </summary>
 public enum MatMulPrecision
 {
     Fp32,
     Tf32,
+    Bf16,
 }
 
 /// <summary>Settings of an <see cref="IlgpuBackend"/> beyond the device.</summary>
@@ -35,6 +40,7 @@ public sealed record IlgpuOptions(GemmEngine Gemm = GemmEngine.Auto, MatMulPreci
     {
         "fp32" => MatMulPrecision.Fp32,
         "tf32" => MatMulPrecision.Tf32,
-        _ => throw new ArgumentException($"precision = '{name}': expected fp32 or tf32 (bf16 is not implemented yet)"),
+        "bf16" => MatMulPrecision.Bf16,
+        _ => throw new ArgumentException($"precision = '{name}': expected fp32, tf32 or bf16"),
     };
 }

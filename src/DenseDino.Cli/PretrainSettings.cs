@@ -58,7 +58,7 @@ public sealed class PretrainSettings : CommandSettings
     [CommandOption("--device <N>"), Description("Device index for cuda, opencl, ilgpu-cpu.")] public int? Device { get; init; }
     [CommandOption("--threads <N>"), Description("Backend threads, 0 = every core.")] public int? Threads { get; init; }
     [CommandOption("--gemm <ENGINE>"), Description("GEMM of ILGPU backends: auto (cuBLAS on CUDA), kernel or cublas.")] public string? Gemm { get; init; }
-    [CommandOption("--precision <P>"), Description("Matrix products: fp32 (default) or tf32 (cuda only).")] public string? Precision { get; init; }
+    [CommandOption("--precision <P>"), Description("Matrix products: fp32 (default), tf32 or bf16 (cuda only; tensor cores, fp32 accumulate).")] public string? Precision { get; init; }
     [CommandOption("--seed <N>")] public long? Seed { get; init; }
     [CommandOption("--deterministic"), Description("Pin the thread count so a resumed run reproduces losses bit for bit.")] public bool Deterministic { get; init; }
     [CommandOption("--max-steps <N>"), Description("Stop after N steps in total (0 = all epochs).")] public int? MaxSteps { get; init; }

@@ -64,7 +64,7 @@ internal static class ConfigValidator
         Require(c.NumWorkers is >= 1 and <= 256, "num_workers", c.NumWorkers, "in [1, 256]");
         Require(BackendNames.Available.Contains(c.Backend), "backend", c.Backend, $"one of the available backends: {string.Join(", ", BackendNames.Available)} ({BackendNames.NotAvailableNote})");
         Require(c.Gemm is "auto" or "kernel" or "cublas", "gemm", c.Gemm, "auto, kernel or cublas");
-        Require(c.Precision is "fp32" or "tf32", "precision", c.Precision, "fp32 or tf32 (tf32 needs a CUDA device with cuBLAS)");
+        Require(c.Precision is "fp32" or "tf32" or "bf16", "precision", c.Precision, "fp32, tf32 or bf16 (tf32 and bf16 need a CUDA device with cuBLAS)");
         Require(c.Precision == "fp32" || c.Backend == "cuda", "precision", c.Precision, "fp32 unless backend = cuda");
         Require(c.Threads is >= 0 and <= 1024, "threads", c.Threads, "in [0, 1024] (0 = every core)");
         Require(c.MaxSteps >= 0, "max_steps", c.MaxSteps, ">= 0 (0 = no limit)");

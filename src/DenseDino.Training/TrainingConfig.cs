@@ -81,7 +81,7 @@ public sealed class TrainingConfig
     public int Threads { get; set; }
     /// <summary>GEMM engine of ILGPU backends: auto (cuBLAS on CUDA where it loads), kernel or cublas.</summary>
     public string Gemm { get; set; } = "auto";
-    /// <summary>Matrix-product arithmetic: fp32 (the reference) or tf32 (CUDA tensor cores through cuBLAS).</summary>
+    /// <summary>Matrix-product arithmetic: fp32 (the reference), tf32 or bf16 (CUDA tensor cores through cuBLAS on rounded operands, fp32 accumulate; everything else stays fp32).</summary>
     public string Precision { get; set; } = "fp32";
     /// <summary>Stop after this many steps in total (0 = run every epoch).</summary>
     public int MaxSteps { get; set; }

@@ -5,7 +5,7 @@ using DenseDino.Numerics;
 namespace DenseDino.Backends.Ilgpu.Tests;
 
 /// <summary>
-/// GEMM engines at ViT-Tiny shapes: cuBLAS (fp32 and TF32) and our kernel on CUDA against the CPU
+/// GEMM engines at ViT-Tiny shapes: cuBLAS (fp32, TF32 and bf16) and our kernel on CUDA against the CPU
 /// backend. Every CUDA case skips with the reason where there is no device (CI).
 /// </summary>
 public sealed class CudaGemmTests
@@ -27,15 +27,19 @@ public sealed class CudaGemmTests
 
     [Theory, MemberData(nameof(Shapes))]
     public void CuBlasFp32MatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
-        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas)), name, batch, m, n, k, ta, tb, bias, beta, tf32: false);
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
 
     [Theory, MemberData(nameof(Shapes))]
     public void KernelMatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
-        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.Kernel)), name, batch, m, n, k, ta, tb, bias, beta, tf32: false);
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.Kernel)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
 
     [Theory, MemberData(nameof(Shapes))]
     public void CuBlasTf32IsCloseToCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
-        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Tf32)), name, batch, m, n, k, ta, tb, bias, beta, tf32: true);
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Tf32)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Tf32);
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void CuBlasBf16IsCloseToCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Bf16)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Bf16);
 
     [Fact]
     public void Tf32RoundsWhereFp32DoesNot()
@@ -49,15 +53,32 @@ public sealed class CudaGemmTests
         Assert.True(maxDiff > 1e-5, $"TF32 gave the fp32 result bit for bit (max |diff| {maxDiff:E2}): tensor-op math is not on");
     }
 
-    private static void Compare(IBackend gpu, string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta, bool tf32)
+    /// <summary>bf16 keeps 3 fewer mantissa bits than TF32: its error must be clearly larger, or it is not bf16.</summary>
+    [Fact]
+    public void Bf16RoundsMoreThanTf32()
+    {
+        var fp32 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas));
+        var tf32 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Tf32));
+        var bf16 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Bf16));
+        var shape = new GemmShape(1, 64, 64, 256, false, false, 0, 0, 0);
+        float[] a = Random(64 * 256, 1), b = Random(256 * 64, 2);
+        float[] r32 = Run(fp32, a, b, null, shape, 1f, 0f, null);
+        double tfErr = r32.Zip(Run(tf32, a, b, null, shape, 1f, 0f, null), (x, y) => Math.Abs(x - y)).Average();
+        double bfErr = r32.Zip(Run(bf16, a, b, null, shape, 1f, 0f, null), (x, y) => Math.Abs(x - y)).Average();
+        Assert.True(bfErr > 3 * tfErr, $"mean |error| bf16 {bfErr:E2} vs tf32 {tfErr:E2}: bf16 compute is not on");
+    }
+
+    private static void Compare(IBackend gpu, string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta, MatMulPrecision precision)
     {
         bool sharedB = !name.StartsWith("attn", StringComparison.Ordinal);
         var shape = new GemmShape(batch, m, n, k, ta, tb, (long)m * k, sharedB ? 0 : (long)k * n, (long)m * n);
         float[] a = Random(batch * m * k, 1), b = Random((sharedB ? 1 : batch) * k * n, 2), bv = Random(n, 3), c0 = Random(batch * m * n, 4);
         float[] expected = Run(Cpu, a, b, bias ? bv : null, shape, 0.75f, beta, c0);
         float[] actual = Run(gpu, a, b, bias ? bv : null, shape, 0.75f, beta, c0);
-        // fp32: reordered sums only. TF32 keeps 10 mantissa bits per operand: ~1e-3 relative per product.
-        double tol = tf32 ? 2e-3 * Math.Sqrt(Math.Max(k, 1)) : 1e-5 * Math.Sqrt(Math.Max(k, 1));
+        // fp32: reordered sums only. TF32 keeps 10 mantissa bits per operand (~1e-3 relative per
+        // product), bf16 7 bits (~8e-3).
+        double perProduct = precision switch { MatMulPrecision.Tf32 => 2e-3, MatMulPrecision.Bf16 => 1.6e-2, _ => 1e-5 };
+        double tol = perProduct * Math.Sqrt(Math.Max(k, 1));
         for (int i = 0; i < expected.Length; i++)
             if (!(Math.Abs(actual[i] - expected[i]) <= tol * (1 + Math.Abs(expected[i]))))
                 Assert.Fail($"{name} {shape} on {gpu.Name}: c[{i}] = {actual[i]:R}, cpu {expected[i]:R}");
@@ -98,10 +119,12 @@ public sealed class CuBlasLibraryTests
     }
 
     [Fact]
-    public void Tf32WithoutCuBlasIsRejectedAtStart()
+    public void ReducedPrecisionWithoutCuBlasIsRejectedAtStart()
     {
         var e = Assert.Throws<ArgumentException>(() => IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(Precision: MatMulPrecision.Tf32)));
         Assert.Contains("tf32", e.Message);
+        var b = Assert.Throws<ArgumentException>(() => IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(Precision: MatMulPrecision.Bf16)));
+        Assert.Contains("precision = bf16 needs cuBLAS", b.Message);
         var e2 = Assert.Throws<ArgumentException>(() => IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(GemmEngine.CuBlas)));
         Assert.Contains("CUDA", e2.Message);
     }
@@ -111,6 +134,7 @@ public sealed class CuBlasLibraryTests
     {
         Assert.Equal(GemmEngine.CuBlas, IlgpuOptions.ParseGemm(" CUBLAS "));
         Assert.Equal(MatMulPrecision.Tf32, IlgpuOptions.ParsePrecision("tf32"));
+        Assert.Equal(MatMulPrecision.Bf16, IlgpuOptions.ParsePrecision(" BF16"));
         Assert.Contains("gemm = 'fast'", Assert.Throws<ArgumentException>(() => IlgpuOptions.ParseGemm("fast")).Message);
         Assert.Contains("precision = 'fp8'", Assert.Throws<ArgumentException>(() => IlgpuOptions.ParsePrecision("fp8")).Message);
     }

@@ -36,10 +36,12 @@ public class ConfigTests
     {
         var e = Assert.Throws<TrainingConfigException>(new TrainingConfig { Gemm = "fast", Precision = "fp8", Backend = "cuda" }.Validate);
         Assert.Contains(e.Errors, l => l.StartsWith("gemm = 'fast'", StringComparison.Ordinal) || l.StartsWith("gemm = fast", StringComparison.Ordinal));
-        Assert.Contains(e.Errors, l => l.StartsWith("precision = ", StringComparison.Ordinal) && l.Contains("fp32 or tf32"));
+        Assert.Contains(e.Errors, l => l.StartsWith("precision = ", StringComparison.Ordinal) && l.Contains("fp32, tf32 or bf16"));
         var cpu = Assert.Throws<TrainingConfigException>(new TrainingConfig { Precision = "tf32" }.Validate);
         Assert.Contains("backend = cuda", cpu.Errors.Single());
         new TrainingConfig { Backend = "cuda", Precision = "tf32", Gemm = "cublas" }.Validate();
+        new TrainingConfig { Backend = "cuda", Precision = "bf16" }.Validate();
+        Assert.Contains("backend = cuda", Assert.Throws<TrainingConfigException>(new TrainingConfig { Precision = "bf16" }.Validate).Errors.Single());
     }
 
     [Fact]

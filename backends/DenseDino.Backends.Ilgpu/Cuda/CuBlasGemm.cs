@@ -14,13 +14,16 @@ internal sealed class CuBlasGemm : IDisposable
     // cuBLAS keeps gridDim.z ≤ 65535 for some algorithms: larger batches go in chunks.
     private const int MaxBatch = 65535;
     private readonly CuBlas blas;
+    private readonly bool bf16;
 
-    public CuBlasGemm(CudaAccelerator accelerator, bool tf32)
+    public CuBlasGemm(CudaAccelerator accelerator, MatMulPrecision precision)
     {
         CuBlasLibrary.Load();
         blas = new CuBlas(accelerator, CuBlasAPIVersion.V12);
         blas.Stream = (CudaStream)accelerator.DefaultStream;
         blas.PointerMode = CuBlasPointerMode.Host;
+        bf16 = precision == MatMulPrecision.Bf16;
+        bool tf32 = precision == MatMulPrecision.Tf32;
         Check(CuBlasNative.SetMathMode(blas.Handle, tf32 ? CuBlasNative.Tf32TensorOpMath : CuBlasNative.DefaultMath), "cublasSetMathMode");
     }
 
@@ -39,6 +42,15 @@ internal sealed class CuBlasGemm : IDisposable
             IntPtr pa = a.SubView(b0 * s.StrideA).LoadEffectiveAddressAsPtr();
             IntPtr pb = b.SubView(b0 * s.StrideB).LoadEffectiveAddressAsPtr();
             IntPtr pc = c.SubView(b0 * s.StrideC).LoadEffectiveAddressAsPtr();
+            if (bf16)
+            {
+                // fp32 in and out; cuBLAS rounds A and B to bf16 for the tensor cores and accumulates in fp32.
+                const int f32 = CuBlasNative.CudaR32F;
+                Check(CuBlasNative.GemmStridedBatchedEx(blas.Handle, opB, opA, s.N, s.M, s.K,
+                    alpha, pb, f32, s.Ldb, s.StrideB, pa, f32, s.Lda, s.StrideA,
+                    beta, pc, f32, s.Ldc, s.StrideC, nb, CuBlasNative.ComputeR32FFastBf16, CuBlasNative.GemmDefault), "cublasGemmStridedBatchedEx");
+                continue;
+            }
             Check(CuBlasNative.SgemmStridedBatched(blas.Handle, opB, opA, s.N, s.M, s.K,
                 alpha, pb, s.Ldb, s.StrideB, pa, s.Lda, s.StrideA,
                 beta, pc, s.Ldc, s.StrideC, nb), "cublasSgemmStridedBatched");

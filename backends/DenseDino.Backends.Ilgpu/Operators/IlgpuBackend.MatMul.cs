@@ -20,19 +20,20 @@ public sealed partial class IlgpuBackend
     /// <summary>cuBLAS where options and the accelerator allow it, else our kernel; TF32 needs cuBLAS.</summary>
     private static (CuBlasGemm? Blas, string Name) ChooseGemm(Accelerator accelerator, IlgpuOptions options)
     {
-        bool tf32 = options.Precision == MatMulPrecision.Tf32;
+        bool reduced = options.Precision != MatMulPrecision.Fp32;
+        string precision = options.Precision.ToString().ToLowerInvariant();
         if (options.Gemm == GemmEngine.Kernel || (options.Gemm == GemmEngine.Auto && accelerator is not CudaAccelerator))
         {
-            if (tf32) throw new ArgumentException($"precision = tf32 needs cuBLAS on a CUDA device; {accelerator.AcceleratorType} with gemm = {options.Gemm} has only fp32");
+            if (reduced) throw new ArgumentException($"precision = {precision} needs cuBLAS on a CUDA device; {accelerator.AcceleratorType} with gemm = {options.Gemm} has only fp32");
             return (null, "kernel");
         }
         if (accelerator is not CudaAccelerator cuda)
             throw new ArgumentException($"gemm = cublas needs a CUDA device, not {accelerator.AcceleratorType}");
         try
         {
-            return (new CuBlasGemm(cuda, tf32), tf32 ? "cublas-tf32" : "cublas");
+            return (new CuBlasGemm(cuda, options.Precision), reduced ? $"cublas-{precision}" : "cublas");
         }
-        catch (DllNotFoundException e) when (options.Gemm == GemmEngine.Auto && !tf32)
+        catch (DllNotFoundException e) when (options.Gemm == GemmEngine.Auto && !reduced)
         {
             return (null, $"kernel; {e.Message}");
         }
