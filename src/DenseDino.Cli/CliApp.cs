@@ -20,6 +20,7 @@ public static class CliApp
             config.AddCommand<KnnCommand>("knn").WithDescription("Weighted k-NN classification on CLS features (DINO's eval_knn).");
             config.AddCommand<SegProbeCommand>("segprobe").WithDescription("Linear segmentation probe on a frozen backbone (msrc-v2 or CamVid layout): mIoU, per-class IoU, confusion matrix.");
             config.AddCommand<AttentionCommand>("attention").WithDescription("Last-block CLS attention per head as PNG heat maps and an overlay.");
+            config.AddCommand<ExportCommand>("export").WithDescription("The frozen backbone of a checkpoint as .safetensors or .pth (PyTorch names, no heads or optimiser state).");
         });
         return app;
     }

@@ -15,7 +15,8 @@ internal static class ConfigResolver
             string ckpt = Path.Combine(dir, Trainer.CheckpointFile);
             if (!File.Exists(ckpt)) throw new FileNotFoundException($"--resume: no checkpoint at '{ckpt}'", ckpt);
             c = Checkpoint.Open(ckpt).Metadata.Config;
-            c.MaxSteps = 0;   // the interrupted run's stop point is not this run's
+            c.MaxSteps = 0;   // the interrupted run's stop points are not this run's
+            c.MaxMinutes = 0;
             c.OutputDir = dir;
         }
         if (s.ConfigPath is not null) c = TrainingConfig.Load(s.ConfigPath);
@@ -70,6 +71,7 @@ internal static class ConfigResolver
         if (s.Seed is { } seed) c.Seed = seed;
         if (s.Deterministic) c.Deterministic = true;
         if (s.MaxSteps is { } maxSteps) c.MaxSteps = maxSteps;
+        if (s.MaxMinutes is { } maxMinutes) c.MaxMinutes = maxMinutes;
         if (s.CheckpointEvery is { } every) c.CheckpointEvery = every;
     }
 

@@ -32,6 +32,14 @@ public static class CheckpointFile
         return result;
     }
 
+    /// <summary>The head count a safetensors file records in its metadata ("num_heads", as `densedino export` writes), else null.</summary>
+    public static int? StoredHeads(string path)
+    {
+        if (IsZip(path)) return null;
+        return SafeTensorsReader.ReadMetadata(path).TryGetValue("num_heads", out var text)
+            && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int heads) && heads > 0 ? heads : null;
+    }
+
     /// <summary>The state dict inside the raw (unmaterialised) pickle tree.</summary>
     private static PickleDict Select(object? raw, string? section, string path)
     {

@@ -13,7 +13,7 @@ public static class OfficialCheckpoints
     public static VisionTransformer LoadBackbone(IBackend backend, string path, string? section = null, VitConfig? config = null, int? heads = null)
     {
         var parts = OfficialStateDict.Split(CheckpointFile.ReadStateDict(path, section), path);
-        var vit = new VisionTransformer(backend, config ?? ArchitectureInference.Vit(parts.Backbone, path, heads), 0);
+        var vit = new VisionTransformer(backend, config ?? ArchitectureInference.Vit(parts.Backbone, path, heads ?? CheckpointFile.StoredHeads(path)), 0);
         try { StateLoader.Load(vit, parts.Backbone, path); }
         catch { vit.Dispose(); throw; }
         return vit;

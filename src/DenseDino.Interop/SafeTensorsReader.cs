@@ -36,6 +36,13 @@ public static class SafeTensorsReader
         return result;
     }
 
+    /// <summary>The header's __metadata__ strings alone (no tensor data is read).</summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        return ReadHeader(handle, RandomAccess.GetLength(handle), path).Item2;
+    }
+
     private static (List<Entry>, Dictionary<string, string>, long) ReadHeader(SafeFileHandle handle, long fileLength, string path)
     {
         if (fileLength < 8) throw Bad(path, $"file is {fileLength} bytes, shorter than the 8-byte header length");

@@ -68,6 +68,7 @@ internal static class ConfigValidator
         Require(c.Precision == "fp32" || c.Backend == "cuda", "precision", c.Precision, "fp32 unless backend = cuda");
         Require(c.Threads is >= 0 and <= 1024, "threads", c.Threads, "in [0, 1024] (0 = every core)");
         Require(c.MaxSteps >= 0, "max_steps", c.MaxSteps, ">= 0 (0 = no limit)");
+        Require(double.IsFinite(c.MaxMinutes) && c.MaxMinutes >= 0, "max_minutes", c.MaxMinutes, "a finite number >= 0 (0 = no limit)");
         Require(c.CheckpointEvery >= 0, "checkpoint_every", c.CheckpointEvery, ">= 0 (0 = every epoch)");
         Require(!string.IsNullOrWhiteSpace(c.OutputDir), "output_dir", c.OutputDir, "a folder path");
         if (errors.Count > 0) throw new TrainingConfigException(errors);

@@ -68,8 +68,8 @@ public sealed class Trainer : IDisposable
     public int StopStep => Config.MaxSteps > 0 ? Math.Min(Config.MaxSteps, Schedules.TotalSteps) : Schedules.TotalSteps;
 
     /// <summary>
-    /// Trains from <see cref="Step"/> to <see cref="StopStep"/>, writing config.json, log.jsonl
-    /// and checkpoints into the output folder. A non-finite loss throws
+    /// Trains from <see cref="Step"/> to <see cref="StopStep"/> (or until max_minutes of wall-clock
+    /// time have passed), writing config.json, log.jsonl and checkpoints into the output folder. A non-finite loss throws
     /// <see cref="NonFiniteLossException"/> before anything is updated or written.
     /// </summary>
     public IReadOnlyList<StepRecord> Run(Action<StepRecord>? onStep = null, CancellationToken cancellationToken = default)
@@ -79,7 +79,9 @@ public sealed class Trainer : IDisposable
         var records = new List<StepRecord>();
         using var log = new StepLog(Path.Combine(OutputDir, LogFile), append: Step > 0);
         int iters = Schedules.ItersPerEpoch;
-        while (Step < StopStep)
+        var clock = Stopwatch.StartNew();
+        bool outOfTime = false;
+        while (Step < StopStep && !outOfTime)
         {
             int epoch = Epoch;
             foreach (var samples in loader.Batches(epoch, Step % iters, cancellationToken))
@@ -94,7 +96,8 @@ public sealed class Trainer : IDisposable
                     onStep?.Invoke(record);
                 }
                 if (Config.CheckpointEvery > 0 && Step % Config.CheckpointEvery == 0) SaveCheckpoint();
-                if (Step >= StopStep) break;
+                outOfTime = Config.MaxMinutes > 0 && clock.Elapsed.TotalMinutes >= Config.MaxMinutes;
+                if (Step >= StopStep || outOfTime) break;
             }
             if (Config.CheckpointEvery == 0 && Step % iters == 0) SaveCheckpoint();
         }

@@ -85,6 +85,8 @@ public sealed class TrainingConfig
     public string Precision { get; set; } = "fp32";
     /// <summary>Stop after this many steps in total (0 = run every epoch).</summary>
     public int MaxSteps { get; set; }
+    /// <summary>Stop after the step that brings this run's wall-clock time to this many minutes (0 = no limit); the schedules stay those of every epoch.</summary>
+    public double MaxMinutes { get; set; }
     /// <summary>Write a checkpoint every N steps (0 = at the end of each epoch only); one is always written at the end.</summary>
     public int CheckpointEvery { get; set; }
     public string OutputDir { get; set; } = "runs/sample";

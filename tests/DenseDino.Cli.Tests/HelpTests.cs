@@ -9,5 +9,6 @@ public sealed class HelpTests
     [InlineData("knn")]
     [InlineData("segprobe")]
     [InlineData("attention")]
+    [InlineData("export")]
     public void HelpRendersForEveryCommand(string command) => Assert.Equal(0, CliFixtures.Run(command, "--help"));
 }

@@ -22,6 +22,21 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void MaxMinutesStopsAfterTheStepThatReachesItAndCheckpoints()
+    {
+        using var runs = new TestRuns();
+        var c = runs.Tiny();
+        c.MaxMinutes = 1e-9;   // reached by the end of the first step
+        using var t = new Trainer(c, TestRuns.Cpu);
+        Assert.True(t.StopStep > 1);
+        var records = t.Run(cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Single(records);
+        Assert.Equal(1, Checkpoint.Open(t.CheckpointPath).Metadata.Step);
+        c.MaxMinutes = -1;
+        Assert.Contains("max_minutes = -1", Assert.Throws<TrainingConfigException>(c.Validate).Message);
+    }
+
+    [Fact]
     public void NotACheckpointIsReportedAsSuch()
     {
         using var runs = new TestRuns(0);
