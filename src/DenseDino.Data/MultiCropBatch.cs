@@ -17,9 +17,14 @@ public sealed class MultiCropBatch
     public required float[][] TeacherPoints { get; init; }
     public required int[] Labels { get; init; }
 
-    public int ViewCount => Views.Length;
+    public int ViewCount => ViewSizes.Length;
 
-    public static MultiCropBatch Collate(IReadOnlyList<MultiCropSample> samples)
+    /// <summary>
+    /// Stacks the samples. With <paramref name="stackViews"/> false, Views stays empty (points and
+    /// labels only): the trainer copies each sample's views straight to the device instead of
+    /// building V arrays of B·3·S·S floats on the host every step.
+    /// </summary>
+    public static MultiCropBatch Collate(IReadOnlyList<MultiCropSample> samples, bool stackViews = true)
     {
         ArgumentNullException.ThrowIfNull(samples);
         if (samples.Count == 0) throw new ArgumentException("MultiCropBatch: no samples to collate", nameof(samples));
@@ -34,8 +39,8 @@ public sealed class MultiCropBatch
                     $"sample 0 has {v} views of [{string.Join(", ", first.ViewSizes)}] and {m} points", nameof(samples));
         }
 
-        var views = new float[v][];
-        for (int view = 0; view < v; view++)
+        var views = new float[stackViews ? v : 0][];
+        for (int view = 0; view < views.Length; view++)
             views[view] = Stack(samples, s => s.Views[view]);
         int studentStride = 2 * m * 2, teacherStride = v * m * 2;
         var student = new float[v][];

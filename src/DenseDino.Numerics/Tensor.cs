@@ -124,6 +124,15 @@ public sealed class Tensor : IDisposable
         Backend.Upload(data, Buffer, Offset);
     }
 
+    /// <summary>Overwrites elements [start, start + data.Length) in row-major order (a part of a batch, say).</summary>
+    public void CopyFrom(ReadOnlySpan<float> data, long start)
+    {
+        ThrowIfDisposed();
+        if (start < 0 || start > Length - data.Length)
+            throw new ArgumentException($"CopyFrom: {data.Length} values at element {start} do not fit shape {Shape} ({Length} elements)");
+        Backend.Upload(data, Buffer, Offset + start);
+    }
+
     /// <summary>Drops the accumulated gradient (returns its memory to the pool).</summary>
     public void ZeroGrad()
     {

@@ -17,7 +17,7 @@ public sealed class Trainer : IDisposable
     public const string ConfigFile = "config.json";
     public const string LogFile = "log.jsonl";
 
-    private readonly DataLoader<MultiCropSample> loader;
+    internal readonly DataLoader<MultiCropSample> loader;   // internal: tests replay its batches
     private readonly MaskMode mask;
     private int savedStep = -1;   // the step of the checkpoint in CheckpointPath, -1 = none from this trainer
 
@@ -87,7 +87,7 @@ public sealed class Trainer : IDisposable
             foreach (var samples in loader.Batches(epoch, Step % iters, cancellationToken))
             {
                 var watch = Stopwatch.StartNew();
-                StepRecord? record = samples.Count == 0 ? null : TrainStep(MultiCropBatch.Collate(samples), watch);
+                StepRecord? record = samples.Count == 0 ? null : TrainStep(MultiCropBatch.Collate(samples, stackViews: false), samples, watch);
                 Step++;   // a batch whose files were all corrupt still uses up its iteration
                 if (record is not null)
                 {
@@ -109,17 +109,27 @@ public sealed class Trainer : IDisposable
     /// One step on a collated batch (Views[v] [B, 3, S, S], StudentPoints[v] [B, 2, M, 2],
     /// TeacherPoints[iq] [B, V, M, 2]) at global iteration <see cref="Step"/>; does not advance Step.
     /// </summary>
-    public StepRecord TrainStep(MultiCropBatch batch, Stopwatch? watch = null)
+    public StepRecord TrainStep(MultiCropBatch batch, Stopwatch? watch = null) => TrainStep(batch, null, watch ?? Stopwatch.StartNew());
+
+    /// <summary>The step on <paramref name="batch"/>'s points, with its views or, when given, the samples' own view arrays.</summary>
+    private StepRecord TrainStep(MultiCropBatch batch, IReadOnlyList<MultiCropSample>? samples, Stopwatch watch)
     {
-        watch ??= Stopwatch.StartNew();
         int it = Step, epoch = Epoch;
         int b = batch.BatchSize, views = batch.ViewCount, m = batch.PointCount, s = Config.ImgSize;
         if (views != Config.Views || m != Config.PointCount)
             throw new ArgumentException($"Trainer: batch has {views} views and {m} points, the config {Config.Views} and {Config.PointCount}");
+        if (batch.ViewSizes.Any(size => size != s))
+            throw new ArgumentException($"Trainer: batch views are [{string.Join(", ", batch.ViewSizes)}] px, the config's img_size is {s}");
         double lr = Schedules.LearningRate[it], wd = Schedules.WeightDecay[it], momentum = Schedules.Momentum[it];
 
         using var scope = TensorScope.Begin();
-        var images = Tensor.FromArray(Backend, Concat(batch.Views), [views * b, 3, s, s]);                   // [V·B, 3, S, S] view-major
+        var images = Tensor.Empty(Backend, [views * b, 3, s, s]);                                           // [V·B, 3, S, S] view-major
+        long per = 3L * s * s;
+        for (int v = 0; v < views; v++)
+        {
+            if (samples is null) images.CopyFrom(batch.Views[v], v * b * per);
+            else for (int i = 0; i < b; i++) images.CopyFrom(samples[i].Views[v], (v * b + i) * per);
+        }
         var studentPoints = Tensor.FromArray(Backend, Concat(batch.StudentPoints), [views * b, 2, m, 2]);    // [V·B, 2, M, 2]
         var teacherPoints = Tensor.FromArray(Backend, Concat(batch.TeacherPoints), [2 * b, views, m, 2]);    // [2B, V, M, 2]
         var settings = new StepSettings((float)lr, (float)wd, (float)momentum, epoch, epoch < Config.FreezeLastLayer,

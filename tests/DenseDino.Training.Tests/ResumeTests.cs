@@ -36,6 +36,22 @@ public class ResumeTests
         Assert.Equal(6, StepLogReader.Read(Path.Combine(second.OutputDir, Trainer.LogFile)).Count);
     }
 
+    /// <summary>Run uploads each sample's views straight to the device; that must equal a step on the collated batch.</summary>
+    [Fact]
+    public void RunsStepEqualsAStepOnTheCollatedBatch()
+    {
+        using var runs = new TestRuns();
+        var c = runs.Tiny("run");
+        c.MaxSteps = 1;
+        using var a = new Trainer(c, TestRuns.Cpu);
+        var expected = Assert.Single(a.Run(cancellationToken: TestContext.Current.CancellationToken));
+        using var b = new Trainer(runs.Tiny("collated"), TestRuns.Cpu);
+        var batch = b.loader.Batches(0, TestContext.Current.CancellationToken).First();
+        var record = b.TrainStep(Data.MultiCropBatch.Collate(batch));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Loss), BitConverter.DoubleToInt64Bits(record.Loss));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(expected.RefLoss), BitConverter.DoubleToInt64Bits(record.RefLoss));
+    }
+
     [Fact]
     public void DeterministicResumeRefusesAnotherThreadCount()
     {
