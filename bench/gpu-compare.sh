@@ -3,6 +3,7 @@
 # CUDA step at the same settings back to back, then the CUDA test suites. Results go to $OUT.
 # Ends with: ratio ours/pytorch: 224px-b64-fp32 X, 224px-b64-tf32 Y, 224px-b64-bf16 Z
 # Env: STEPS (timed steps, default 10), TESTS=0 skips the test suites, PROFILE=1 adds a per-primitive profile.
+# With .gpu-exp/data.tgz carried as well (experiments/gpu-pack.sh), also times real pretraining.
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 T0=$(date +%s)
@@ -36,6 +37,18 @@ echo "== step, 224 px, 4 views, M = 4, K = 65536"
 for b in 32 64; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
 peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
 peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16
+if [ -f .gpu-exp/data.tgz ]; then
+  # Real pretraining (decode + augmentation on CPU workers, upload, step): what a user gets.
+  mkdir -p /tmp/pt && tar -xzf .gpu-exp/data.tgz -C /tmp/pt
+  . bench/pretrain-rate.sh
+  for p in tf32 fp32; do
+    rate=$(pretrain_rate 64 /tmp/pt/run-$p dotnet .gpu/app/densedino.dll pretrain --plain --backend cuda --precision $p \
+      --data-path /tmp/pt/train --arch vit_tiny --img-size 224 --patch-size 16 --embed-dim 192 --depth 12 --num-heads 3 \
+      --out-dim 65536 --head-hidden-dim 2048 --head-bottleneck-dim 256 --views 4 --num-reference 4 \
+      --batch-size 64 --epochs 10 --num-workers 15) || rate=failed
+    echo "pretrain end to end, 224px-b64-$p, $(find /tmp/pt/train -name '*.jpg' | wc -l) images, 15 workers: $rate img/s" | tee -a "$OUT/pretrain.txt"
+  done
+fi
 [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
 if [ "${TESTS:-1}" = 1 ]; then
   echo "== tests ($(( $(date +%s) - T0 )) s)"

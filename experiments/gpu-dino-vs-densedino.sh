@@ -21,40 +21,27 @@ DATA=$W/data/train
 N=$(find $DATA -name '*.jpg' | wc -l)
 { nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; nproc; echo "images $N, setup $(( $(date +%s) - T0 )) s"; } | tee "$OUT/summary.txt"
 DD="dotnet $W/app/densedino.dll"
-common() { # $1 alpha, $2 output dir, rest: extra flags
-  local alpha=$1 dir=$2; shift 2
-  $DD pretrain --plain --backend "$BACKEND" --precision "$PRECISION" --data-path $DATA --output-dir "$dir" \
+common() { # $1 alpha, rest: extra flags
+  local alpha=$1; shift
+  $DD pretrain --plain --backend "$BACKEND" --precision "$PRECISION" --data-path $DATA \
     $MODEL --views 4 --num-reference 4 \
     --alpha "$alpha" --batch-size "$BATCH" --lr "$LR" --min-lr 1e-6 --warmup-epochs 1 \
     --teacher-temp 0.04 --warmup-teacher-temp 0.04 --momentum-teacher 0.99 --freeze-last-layer 1 \
-    --seed 0 --num-workers "$WORKERS" --checkpoint-every 1000000 "$@"
-}
-# Images/s of a method, data loading included: wall-clock time from its 10th to its 40th logged step.
-calibrate() { # $1 alpha, $2 dir
-  common "$1" "$2" --epochs 10 --max-steps 45 > "$2.log" 2>&1 &
-  local pid=$! t10= t40= n
-  while kill -0 $pid 2>/dev/null; do
-    n=$(cat "$2/log.jsonl" 2>/dev/null | wc -l)
-    [ -z "$t10" ] && [ "$n" -ge 10 ] && t10=$(date +%s.%N)
-    [ -z "$t40" ] && [ "$n" -ge 40 ] && { t40=$(date +%s.%N); break; }
-    sleep 0.2
-  done
-  wait $pid
-  [ -n "$t40" ] || { tail -20 "$2.log" >&2; return 1; }
-  python3 -c "print(f'{30 * $BATCH / ($t40 - $t10):.1f}')"
+    --seed 0 --num-workers "$WORKERS" "$@"
 }
 # One calibration sets the epochs that fit BUDGET_MIN for both methods: their steps cost the same
 # (alpha 1.0 still runs the reference path, its loss weighted 0), so equal epochs are equal
 # wall-clock; --max-minutes guards against a misestimate.
 start=$(date +%s)
-RATE=$(calibrate 0.5 $W/cal) || { echo "calibration failed" | tee -a "$OUT/summary.txt"; exit 1; }
+. bench/pretrain-rate.sh
+RATE=$(pretrain_rate "$BATCH" $W/cal common 0.5 --epochs 10) || { echo "calibration failed" | tee -a "$OUT/summary.txt"; exit 1; }
 EPOCHS=$(python3 -c "print(max(1, int($RATE * ($BUDGET_MIN * 60 - 8) / $N)))")
 echo "calibration: $RATE img/s -> $EPOCHS epochs per method ($(( $(date +%s) - start )) s)" | tee -a "$OUT/summary.txt"
 GUARD=$(python3 -c "print($BUDGET_MIN * 1.08)")
 for method in dino densedino; do
   alpha=$([ "$method" = dino ] && echo 1.0 || echo 0.5)
   start=$(date +%s)
-  common "$alpha" $W/$method --epochs "$EPOCHS" --max-minutes "$GUARD" > "$OUT/$method.log" 2>&1
+  common "$alpha" --output-dir $W/$method --epochs "$EPOCHS" --max-minutes "$GUARD" --checkpoint-every 1000000 > "$OUT/$method.log" 2>&1
   rc=$?
   steps=$(cat $W/$method/log.jsonl 2>/dev/null | wc -l)
   echo "$method: rc $rc, $steps steps, $(( $(date +%s) - start )) s" | tee -a "$OUT/summary.txt"
