@@ -64,6 +64,24 @@ public class ColorOpTests
         Assert.Equal((128f / 255f - 0.406f) / 0.225f, chw[2], 6);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ToChwEqualsTheDirectFormulaBitForBit(bool normalize)
+    {
+        const int w = 7, h = 5;
+        var px = new byte[w * h * 3];
+        new Random(3).NextBytes(px);
+        float[] chw = TensorConversion.ToChw(new RgbImage(w, h, px), normalize);
+        Assert.Equal(3 * w * h, chw.Length);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < w * h; i++)
+            {
+                float mean = normalize ? TensorConversion.ImageNetMean[c] : 0f, std = normalize ? TensorConversion.ImageNetStd[c] : 1f;
+                Assert.Equal((px[i * 3 + c] / 255f - mean) / std, chw[c * w * h + i]);
+            }
+    }
+
     [Fact]
     public void BlurKeepsConstantImagesAndSmoothsAnEdge()
     {
