@@ -4,6 +4,7 @@
 # Ends with: ratio ours/pytorch: 224px-b64-fp32 X, 224px-b64-tf32 Y, 224px-b64-bf16 Z
 # Env: STEPS (timed steps, default 10), TESTS=0 skips the test suites, PROFILE=1 adds a per-primitive profile.
 # With .gpu-exp/data.tgz carried as well (experiments/gpu-pack.sh), also times real pretraining.
+# FP32_BATCHES (default "64"; "32 64" adds batch 32), PRETRAIN_PRECISIONS (default "tf32").
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
 T0=$(date +%s)
@@ -34,14 +35,14 @@ ours() { # $1 label, rest: step args
   grep -v '^{' "$OUT/last.txt" | tail -3
 }
 echo "== step, 224 px, 4 views, M = 4, K = 65536"
-for b in 32 64; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
+for b in ${FP32_BATCHES:-64}; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
 peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
 peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16
 if [ -f .gpu-exp/data.tgz ]; then
   # Real pretraining (decode + augmentation on CPU workers, upload, step): what a user gets.
   mkdir -p /tmp/pt && tar -xzf .gpu-exp/data.tgz -C /tmp/pt
   . bench/pretrain-rate.sh
-  for p in tf32 fp32; do
+  for p in ${PRETRAIN_PRECISIONS:-tf32}; do
     rate=$(pretrain_rate 64 /tmp/pt/run-$p dotnet .gpu/app/densedino.dll pretrain --plain --backend cuda --precision $p \
       --data-path /tmp/pt/train --arch vit_tiny --img-size 224 --patch-size 16 --embed-dim 192 --depth 12 --num-heads 3 \
       --out-dim 65536 --head-hidden-dim 2048 --head-bottleneck-dim 256 --views 4 --num-reference 4 \
