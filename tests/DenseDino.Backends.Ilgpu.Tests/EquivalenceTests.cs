@@ -187,6 +187,24 @@ public abstract class EquivalenceTests
             be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
     }
 
+    // GEMM operands inside wider matrices (explicit leading dimensions), as attention's per-head views use.
+    public static TheoryData<int, int, int, int, bool, bool, bool, float> StridedGemmCases => new()
+    {
+        { 2, 5, 7, 3, false, true, false, 0f }, { 3, 9, 4, 6, true, false, true, 0.5f }, { 1, 17, 19, 23, true, true, false, 1f }, { 2, 4, 3, 0, false, false, true, 0.5f },
+    };
+
+    [Theory, MemberData(nameof(StridedGemmCases))]
+    public void MatMulWithLeadingDimensions(int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta)
+    {
+        // Each stored row has 3 extra columns; C's gaps (and the tail) must stay as they were.
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 3, ldc = n + 3;
+        int rowsA = ta ? k : m, rowsB = tb ? n : k;
+        long sa = (long)rowsA * lda + 1, sb = (long)rowsB * ldb + 2, sc = (long)m * ldc + 1;
+        var shape = new GemmShape(batch, m, n, k, ta, tb, sa, sb, sc) { Lda = lda, Ldb = ldb, Ldc = ldc };
+        Check($"strided gemm {shape}", [In("a", [batch * (int)sa], 62), In("b", [batch * (int)sb], 63), In("bias", [n], 65), Acc("c", [batch * (int)sc], 64)], (be, t) =>
+            be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
+    }
+
     public static TheoryData<int, int> RowShapes => new() { { 5, 37 }, { 2, 300 }, { 1, 1 }, { 0, 4 }, { 203, 5 } };
 
     [Theory, MemberData(nameof(RowShapes))]

@@ -113,7 +113,8 @@ public struct ReduceArgs
 /// <summary>One launch of a batched GEMM: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias.</summary>
 public struct GemmArgs
 {
-    public int M, N, K, TransA, TransB, HasBias;
+    /// <summary>Lda/Ldb/Ldc: elements between stored rows of A, B, C (see GemmShape).</summary>
+    public int M, N, K, TransA, TransB, HasBias, Lda, Ldb, Ldc;
     public long StrideA, StrideB, StrideC, BatchBase;
     public float Alpha, Beta;
 }
@@ -128,3 +129,4 @@ public struct GridArgs
 {
     public int N, C, H, W, Ho, Wo;
 }
+
