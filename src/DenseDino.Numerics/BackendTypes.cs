@@ -33,5 +33,41 @@ public readonly record struct GemmShape(int Batch, int M, int N, int K, bool Tra
     public double Flops => 2.0 * Batch * M * N * K;
 }
 
+/// <summary>Sizes of a multi-head attention: Lq queries and Lk keys per (batch item, head), HeadDim features each.</summary>
+public readonly record struct AttentionShape(int Batch, int Heads, int Lq, int Lk, int HeadDim);
+
+/// <summary>
+/// One attention operand read (or written) in place: element (b, h, i, d) of a [Batch, Heads, Rows, HeadDim]
+/// view lies at Offset + b·BatchStride + h·HeadStride + i·RowStride + d of Data (offsets relative to the
+/// tensor). Contiguous [B, H, L, Dh] and a head's slice of a packed qkv [B, L, 3, H, Dh] are both such views.
+/// </summary>
+public readonly record struct HeadView(Tensor Data, long Offset, long BatchStride, long HeadStride, int RowStride)
+{
+    /// <summary>t [B, H, L, Dh], contiguous.</summary>
+    public static HeadView Contiguous(Tensor t) =>
+        new(t, 0, (long)t.Shape[1] * t.Shape[2] * t.Shape[3], (long)t.Shape[2] * t.Shape[3], t.Shape[3]);
+
+    /// <summary>
+    /// t [B, L, C] with head h's features at columns column + h·headDim, rows from firstRow on:
+    /// a merged [B, L, H·Dh] output (column 0) or q, k, v of a packed qkv [B, L, 3·H·Dh] (column 0, D, 2D).
+    /// </summary>
+    public static HeadView Columns(Tensor t, int headDim, int column, int firstRow = 0)
+    {
+        int c = t.Shape[2];
+        return new(t, (long)firstRow * c + column, (long)t.Shape[1] * c, headDim, c);
+    }
+}
+
+/// <summary>Where q, k and v of an attention live (possibly three views of one packed tensor).</summary>
+public readonly record struct QkvViews(HeadView Q, HeadView K, HeadView V)
+{
+    /// <summary>q, k, v of a packed qkv [B, L, 3, H, Dh] ([B, L, 3·D]), rows from firstRow on.</summary>
+    public static QkvViews Packed(Tensor qkv, int heads, int firstRow = 0)
+    {
+        int d = qkv.Shape[2] / 3, dh = d / heads;
+        return new(HeadView.Columns(qkv, dh, 0, firstRow), HeadView.Columns(qkv, dh, d, firstRow), HeadView.Columns(qkv, dh, 2 * d, firstRow));
+    }
+}
+
 /// <summary>Hyper-parameters of one AdamW step; Step counts from 1.</summary>
 public readonly record struct AdamWStep(float LearningRate, float Beta1, float Beta2, float Eps, float WeightDecay, int Step);

@@ -130,3 +130,25 @@ public struct GridArgs
     public int N, C, H, W, Ho, Wo;
 }
 
+/// <summary>A strided attention operand (see HeadView): its start in the whole buffer and its element strides.</summary>
+public struct HeadStrides
+{
+    public long Offset, Batch, Head;
+    public int Row;
+
+    /// <summary>Row i of (batch b, head h).</summary>
+    public readonly long At(int b, int h, int i) => Offset + b * Batch + h * Head + (long)i * Row;
+}
+
+/// <summary>
+/// The own-key terms of reference-token attention, over rows r = (b, h, i) of [B, H, Lq]; the
+/// own-key column of the probabilities (or their gradient) [B·H·Lq, Cols] is the last.
+/// </summary>
+public struct RefRowArgs
+{
+    public HeadStrides X, Y;
+    public long ProbsOffset;
+    /// <summary>Accumulate ≠ 0 adds into y instead of overwriting it.</summary>
+    public int Heads, Lq, HeadDim, Cols, Accumulate;
+    public float Alpha;
+}
