@@ -41,6 +41,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<KernelConfig, V, V, V, V, V, int>? softCrossEntropyBackward;
     private Action<KernelConfig, V, V, int, int, int>? maskedSoftmax;
     private Action<KernelConfig, V, V, int>? softmaxGradInPlace;
+    private Action<Index1D, V, V, V, RefRowArgs>? refOwnDot, refOwnScale;
     private Action<Index1D, V, V, V, GridArgs>? gridSample;
     private Action<Index1D, V, V, V, GridArgs>? gridSampleBackwardInput;
     private Action<Index1D, V, V, V, V, GridArgs>? gridSampleBackwardGrid;
@@ -80,6 +81,8 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<KernelConfig, V, V, V, V, V, int> SoftCrossEntropyBackward => softCrossEntropyBackward ??= acc.LoadStreamKernel<V, V, V, V, V, int>(RowKernels.SoftCrossEntropyBackward);
     public Action<KernelConfig, V, V, int, int, int> MaskedSoftmax => maskedSoftmax ??= acc.LoadStreamKernel<V, V, int, int, int>(RowKernels.MaskedSoftmax);
     public Action<KernelConfig, V, V, int> SoftmaxGradInPlace => softmaxGradInPlace ??= acc.LoadStreamKernel<V, V, int>(RowKernels.SoftmaxGradInPlace);
+    public Action<Index1D, V, V, V, RefRowArgs> RefOwnDot => refOwnDot ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, RefRowArgs>(AttentionKernels.RefOwnDot);
+    public Action<Index1D, V, V, V, RefRowArgs> RefOwnScale => refOwnScale ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, RefRowArgs>(AttentionKernels.RefOwnScale);
     public Action<Index1D, V, V, V, GridArgs> GridSample => gridSample ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, GridArgs>(ResampleKernels.GridSample);
     public Action<Index1D, V, V, V, GridArgs> GridSampleBackwardInput => gridSampleBackwardInput ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, GridArgs>(ResampleKernels.GridSampleBackwardInput);
     public Action<Index1D, V, V, V, V, GridArgs> GridSampleBackwardGrid => gridSampleBackwardGrid ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, GridArgs>(ResampleKernels.GridSampleBackwardGrid);

@@ -20,13 +20,53 @@ public enum ReduceOp { Sum, Mean, Max }
 /// Shape of a (batched) row-major GEMM: C[m,n] = op(A)[m,k] · op(B)[k,n].
 /// A is stored [m,k] or, when TransA, [k,m]; B is [k,n] or, when TransB, [n,k].
 /// Strides are elements between batch items; 0 reuses one matrix for every item.
+/// Leading dimensions (elements between stored rows) default to the dense ones; set them
+/// to address a matrix inside a wider one (a head's columns of a packed qkv row).
 /// </summary>
 public readonly record struct GemmShape(int Batch, int M, int N, int K, bool TransA, bool TransB, long StrideA, long StrideB, long StrideC)
 {
-    public int Lda => TransA ? M : K;
-    public int Ldb => TransB ? K : N;
-    public int Ldc => N;
+    private readonly int lda, ldb, ldc; // 0 = dense
+
+    public int Lda { get => lda > 0 ? lda : TransA ? M : K; init => lda = value; }
+    public int Ldb { get => ldb > 0 ? ldb : TransB ? K : N; init => ldb = value; }
+    public int Ldc { get => ldc > 0 ? ldc : N; init => ldc = value; }
     public double Flops => 2.0 * Batch * M * N * K;
+}
+
+/// <summary>Sizes of a multi-head attention: Lq queries and Lk keys per (batch item, head), HeadDim features each.</summary>
+public readonly record struct AttentionShape(int Batch, int Heads, int Lq, int Lk, int HeadDim);
+
+/// <summary>
+/// One attention operand read (or written) in place: element (b, h, i, d) of a [Batch, Heads, Rows, HeadDim]
+/// view lies at Offset + b·BatchStride + h·HeadStride + i·RowStride + d of Data (offsets relative to the
+/// tensor). Contiguous [B, H, L, Dh] and a head's slice of a packed qkv [B, L, 3, H, Dh] are both such views.
+/// </summary>
+public readonly record struct HeadView(Tensor Data, long Offset, long BatchStride, long HeadStride, int RowStride)
+{
+    /// <summary>t [B, H, L, Dh], contiguous.</summary>
+    public static HeadView Contiguous(Tensor t) =>
+        new(t, 0, (long)t.Shape[1] * t.Shape[2] * t.Shape[3], (long)t.Shape[2] * t.Shape[3], t.Shape[3]);
+
+    /// <summary>
+    /// t [B, L, C] with head h's features at columns column + h·headDim, rows from firstRow on:
+    /// a merged [B, L, H·Dh] output (column 0) or q, k, v of a packed qkv [B, L, 3·H·Dh] (column 0, D, 2D).
+    /// </summary>
+    public static HeadView Columns(Tensor t, int headDim, int column, int firstRow = 0)
+    {
+        int c = t.Shape[2];
+        return new(t, (long)firstRow * c + column, (long)t.Shape[1] * c, headDim, c);
+    }
+}
+
+/// <summary>Where q, k and v of an attention live (possibly three views of one packed tensor).</summary>
+public readonly record struct QkvViews(HeadView Q, HeadView K, HeadView V)
+{
+    /// <summary>q, k, v of a packed qkv [B, L, 3, H, Dh] ([B, L, 3·D]), rows from firstRow on.</summary>
+    public static QkvViews Packed(Tensor qkv, int heads, int firstRow = 0)
+    {
+        int d = qkv.Shape[2] / 3, dh = d / heads;
+        return new(HeadView.Columns(qkv, dh, 0, firstRow), HeadView.Columns(qkv, dh, d, firstRow), HeadView.Columns(qkv, dh, 2 * d, firstRow));
+    }
 }
 
 /// <summary>Hyper-parameters of one AdamW step; Step counts from 1.</summary>

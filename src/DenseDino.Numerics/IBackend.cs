@@ -70,12 +70,24 @@ public interface IBackend : IDisposable
     void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits);
 
     // ---- attention ----
+    // Operands are strided views (HeadView), so q, k, v are read in place from a packed qkv
+    // projection and outputs written in merged [B, L, H·Dh] layout: no head split/merge copies.
+    // Gradient views are overwritten; they may be disjoint views of one tensor (a packed dqkv).
+
     /// <summary>
-    /// out = softmax(q·kᵀ·scale + mask)·v per (batch·head). q [BH, Lq, Dh], k/v [BH, Lk, Dh],
-    /// mask additive [Lq, Lk] shared by all heads (or null), probs [BH, Lq, Lk] saved for backward.
+    /// out = softmax(q·kᵀ·scale + mask)·v per (batch, head): q/out [B, H, Lq, Dh], k/v [B, H, Lk, Dh]
+    /// as views; mask additive [Lq, Lk] shared by all (or null); probs [B, H, Lq, Lk] saved for backward.
     /// </summary>
-    void Attention(Tensor q, Tensor k, Tensor v, Tensor? mask, float scale, Tensor output, Tensor probs);
-    void AttentionBackward(Tensor q, Tensor k, Tensor v, Tensor probs, Tensor dOutput, float scale, Tensor dq, Tensor dk, Tensor dv);
+    void Attention(in AttentionShape s, in QkvViews x, Tensor? mask, float scale, in HeadView output, Tensor probs);
+    void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx);
+    /// <summary>
+    /// Reference-token attention: ref query i (of Lq) attends to the Lk patch keys plus its own key
+    /// (refs.K row i), softmax over those Lk + 1 logits, and mixes the patch values plus its own value.
+    /// probs [B, H, Lq, Lk + 1] (own key last) saved for backward.
+    /// </summary>
+    void RefAttention(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, float scale, in HeadView output, Tensor probs);
+    void RefAttentionBackward(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, Tensor probs, in HeadView dOutput, float scale,
+        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV);
 
     // ---- resampling ----
     /// <summary>F.grid_sample(input [N,C,H,W], grid [N,Ho,Wo,2], bicubic, zeros, align_corners=False) → output [N,C,Ho,Wo].</summary>

@@ -187,6 +187,24 @@ public abstract class EquivalenceTests
             be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
     }
 
+    // GEMM operands inside wider matrices (explicit leading dimensions), as attention's per-head views use.
+    public static TheoryData<int, int, int, int, bool, bool, bool, float> StridedGemmCases => new()
+    {
+        { 2, 5, 7, 3, false, true, false, 0f }, { 3, 9, 4, 6, true, false, true, 0.5f }, { 1, 17, 19, 23, true, true, false, 1f }, { 2, 4, 3, 0, false, false, true, 0.5f },
+    };
+
+    [Theory, MemberData(nameof(StridedGemmCases))]
+    public void MatMulWithLeadingDimensions(int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta)
+    {
+        // Each stored row has 3 extra columns; C's gaps (and the tail) must stay as they were.
+        int lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 3, ldc = n + 3;
+        int rowsA = ta ? k : m, rowsB = tb ? n : k;
+        long sa = (long)rowsA * lda + 1, sb = (long)rowsB * ldb + 2, sc = (long)m * ldc + 1;
+        var shape = new GemmShape(batch, m, n, k, ta, tb, sa, sb, sc) { Lda = lda, Ldb = ldb, Ldc = ldc };
+        Check($"strided gemm {shape}", [In("a", [batch * (int)sa], 62), In("b", [batch * (int)sb], 63), In("bias", [n], 65), Acc("c", [batch * (int)sc], 64)], (be, t) =>
+            be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
+    }
+
     public static TheoryData<int, int> RowShapes => new() { { 5, 37 }, { 2, 300 }, { 1, 1 }, { 0, 4 }, { 203, 5 } };
 
     [Theory, MemberData(nameof(RowShapes))]
@@ -238,16 +256,65 @@ public abstract class EquivalenceTests
             b.SoftCrossEntropyBackward(t["t"], t["s"], t["lse"], t["dl"], t["ds"]);
         }, rtol: 1e-3);
 
-    public static TheoryData<int, int, int, int, bool> AttentionShapes => new() { { 3, 7, 5, 4, false }, { 2, 5, 5, 3, true }, { 1, 1, 1, 1, false }, { 2, 9, 17, 8, true } };
+    // (B, H, Lq, Lk, Dh, masked): contiguous [B, H, L, Dh] operands (Ops.Attention), Lq ≠ Lk included.
+    public static TheoryData<int, int, int, int, int, bool> AttentionShapes => new()
+    {
+        { 1, 3, 7, 5, 4, false }, { 2, 1, 5, 5, 3, true }, { 1, 1, 1, 1, 1, false }, { 2, 1, 9, 17, 8, true }, { 2, 3, 4, 6, 5, true },
+    };
 
     [Theory, MemberData(nameof(AttentionShapes))]
-    public void AttentionAndBackward(int bh, int lq, int lk, int dh, bool masked) =>
-        Check("attention", [In("q", [1, bh, lq, dh], 37), In("k", [1, bh, lk, dh], 38), In("v", [1, bh, lk, dh], 39), In("mask", [lq, lk], 40, -2f, 0f),
-            In("go", [1, bh, lq, dh], 41), Out("o", 1, bh, lq, dh), Out("p", 1, bh, lq, lk), Out("dq", 1, bh, lq, dh), Out("dk", 1, bh, lk, dh), Out("dv", 1, bh, lk, dh)], (b, t) =>
+    public void AttentionAndBackward(int batch, int heads, int lq, int lk, int dh, bool masked) =>
+        Check("attention", [In("q", [batch, heads, lq, dh], 37), In("k", [batch, heads, lk, dh], 38), In("v", [batch, heads, lk, dh], 39), In("mask", [lq, lk], 40, -2f, 0f),
+            In("go", [batch, heads, lq, dh], 41), Out("o", batch, heads, lq, dh), Out("p", batch, heads, lq, lk),
+            Out("dq", batch, heads, lq, dh), Out("dk", batch, heads, lk, dh), Out("dv", batch, heads, lk, dh)], (b, t) =>
         {
-            b.Attention(t["q"], t["k"], t["v"], masked ? t["mask"] : null, 0.5f, t["o"], t["p"]);
-            b.AttentionBackward(t["q"], t["k"], t["v"], t["p"], t["go"], 0.5f, t["dq"], t["dk"], t["dv"]);
+            var s = new AttentionShape(batch, heads, lq, lk, dh);
+            QkvViews Views(string q, string k, string v) => new(HeadView.Contiguous(t[q]), HeadView.Contiguous(t[k]), HeadView.Contiguous(t[v]));
+            b.Attention(s, Views("q", "k", "v"), masked ? t["mask"] : null, 0.5f, HeadView.Contiguous(t["o"]), t["p"]);
+            b.AttentionBackward(s, Views("q", "k", "v"), t["p"], HeadView.Contiguous(t["go"]), 0.5f, Views("dq", "dk", "dv"));
         }, rtol: 1e-3);
+
+    // (B, L, H, Dh, masked): q, k, v read in place from a packed qkv [B, L, 3·H·Dh], output merged [B, L, H·Dh].
+    public static TheoryData<int, int, int, int, bool> PackedAttentionShapes => new()
+    {
+        { 2, 7, 3, 5, false }, { 1, 9, 2, 3, true }, { 3, 1, 1, 4, false }, { 2, 17, 3, 8, true }, { 3, 5, 1, 3, true },
+    };
+
+    [Theory, MemberData(nameof(PackedAttentionShapes))]
+    public void PackedAttentionAndBackward(int batch, int l, int heads, int dh, bool masked)
+    {
+        int d = heads * dh;
+        Check("packed attention", [In("qkv", [batch, l, 3 * d], 56, -2f, 2f), In("mask", [l, l], 57, -2f, 0f), In("go", [batch, l, d], 58),
+            Out("o", batch, l, d), Out("p", batch, heads, l, l), Out("dqkv", batch, l, 3 * d)], (b, t) =>
+        {
+            var s = new AttentionShape(batch, heads, l, l, dh);
+            b.Attention(s, QkvViews.Packed(t["qkv"], heads), masked ? t["mask"] : null, 0.5f, HeadView.Columns(t["o"], dh, 0), t["p"]);
+            b.AttentionBackward(s, QkvViews.Packed(t["qkv"], heads), t["p"], HeadView.Columns(t["go"], dh, 0), 0.5f, QkvViews.Packed(t["dqkv"], heads));
+        }, rtol: 1e-3);
+    }
+
+    // (B, N, M, H, Dh): refs [B, M, 3D] attend to the patch rows 1..N of main [B, 1+N, 3D] plus their own key.
+    public static TheoryData<int, int, int, int, int> RefAttentionShapes => new()
+    {
+        { 2, 6, 3, 3, 5 }, { 1, 5, 1, 1, 4 }, { 3, 9, 2, 2, 3 }, { 2, 0, 2, 3, 2 }, { 2, 4, 0, 2, 3 },
+    };
+
+    [Theory, MemberData(nameof(RefAttentionShapes))]
+    public void RefAttentionAndBackward(int batch, int n, int m, int heads, int dh)
+    {
+        int d = heads * dh;
+        // dMain's q part and CLS row are not the primitive's to write: they stay NaN on both backends.
+        Check("ref attention", [In("main", [batch, 1 + n, 3 * d], 59, -2f, 2f), In("refs", [batch, m, 3 * d], 60, -2f, 2f), In("go", [batch, m, d], 61),
+            Out("o", batch, m, d), Out("p", batch, heads, m, n + 1), Out("dmain", batch, 1 + n, 3 * d), Out("drefs", batch, m, 3 * d)], (b, t) =>
+        {
+            var s = new AttentionShape(batch, heads, m, n, dh);
+            var patches = QkvViews.Packed(t["main"], heads, firstRow: 1);
+            var dPatches = QkvViews.Packed(t["dmain"], heads, firstRow: 1);
+            b.RefAttention(s, QkvViews.Packed(t["refs"], heads), patches.K, patches.V, 0.5f, HeadView.Columns(t["o"], dh, 0), t["p"]);
+            b.RefAttentionBackward(s, QkvViews.Packed(t["refs"], heads), patches.K, patches.V, t["p"], HeadView.Columns(t["go"], dh, 0), 0.5f,
+                QkvViews.Packed(t["drefs"], heads), dPatches.K, dPatches.V);
+        }, rtol: 1e-3);
+    }
 
     public static TheoryData<int, int, int, int, int, int> GridShapes => new() { { 2, 3, 5, 7, 4, 6 }, { 1, 1, 1, 1, 1, 1 }, { 1, 2, 8, 3, 5, 5 } };
 

@@ -48,26 +48,29 @@ public sealed class IndexMathTests
 public sealed class HostRunKernelTests
 {
     [Theory]
-    [InlineData(1, 3, 5, 0f, true)]
-    [InlineData(3, 4, 7, 0.5f, true)]
-    [InlineData(2, 1, 9, 1f, false)]
-    public void GemmBiasInitFoldsBetaAndBiasIntoEveryBatch(int batch, int m, int n, float beta, bool hasBias)
+    [InlineData(1, 3, 5, 0f, true, 0)]
+    [InlineData(3, 4, 7, 0.5f, true, 0)]
+    [InlineData(2, 1, 9, 1f, false, 0)]
+    [InlineData(3, 4, 5, 0.5f, true, 2)]
+    public void GemmBiasInitFoldsBetaAndBiasIntoEveryBatch(int batch, int m, int n, float beta, bool hasBias, int rowGap)
     {
         var acc = IlgpuTestBackends.Simulator.Accelerator;
-        long strideC = (long)m * n + 3; // batches apart by more than m·n: the gap must stay untouched
+        int ldc = n + rowGap;                  // rows apart by more than n (C inside a wider matrix)
+        long strideC = (long)m * ldc + 3;      // batches apart by more than m·ldc: every gap must stay untouched
         var rng = new Random(batch * 100 + m * 10 + n);
         float[] c0 = Enumerable.Range(0, (int)(batch * strideC)).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
         float[] bias = Enumerable.Range(0, n).Select(_ => (float)rng.NextDouble() + 1f).ToArray();
         using var c = acc.Allocate1D(c0);
         using var b = acc.Allocate1D(bias);
-        var args = new GemmArgs { M = m, N = n, StrideC = strideC, Beta = beta, HasBias = hasBias ? 1 : 0 };
+        var args = new GemmArgs { M = m, N = n, Ldc = ldc, StrideC = strideC, Beta = beta, HasBias = hasBias ? 1 : 0 };
         for (int i = 0; i < batch * m * n; i++) GemmKernels.GemmBiasInit(new Index1D(i), c.View, b.View, args);
         float[] got = c.GetAsArray1D();
         for (int bi = 0; bi < batch; bi++)
             for (int r = 0; r < (int)strideC; r++)
             {
                 long at = bi * strideC + r;
-                float expected = r < m * n ? beta * c0[at] + (hasBias ? bias[r % n] : 0f) : c0[at];
+                int row = r / ldc, col = r % ldc;
+                float expected = row < m && col < n ? beta * c0[at] + (hasBias ? bias[col] : 0f) : c0[at];
                 Assert.Equal(expected, got[at], 6);
             }
     }

@@ -24,13 +24,13 @@ public static class GemmKernels
             int ka = k0 + tx;
             float va = 0f;
             if (row < p.M && ka < p.K)
-                va = p.TransA != 0 ? a[aBase + (long)ka * p.M + row] : a[aBase + (long)row * p.K + ka];
+                va = p.TransA != 0 ? a[aBase + (long)ka * p.Lda + row] : a[aBase + (long)row * p.Lda + ka];
             tileA[ty * Tile + tx] = va;
             // B tile [k0 + ty, col]; B is [K,N] or, transposed, [N,K].
             int kb = k0 + ty;
             float vb = 0f;
             if (kb < p.K && col < p.N)
-                vb = p.TransB != 0 ? b[bBase + (long)col * p.K + kb] : b[bBase + (long)kb * p.N + col];
+                vb = p.TransB != 0 ? b[bBase + (long)col * p.Ldb + kb] : b[bBase + (long)kb * p.Ldb + col];
             tileB[ty * Tile + tx] = vb;
             Group.Barrier();
             for (int kk = 0; kk < Tile; kk++) acc += tileA[ty * Tile + kk] * tileB[kk * Tile + tx];
@@ -38,7 +38,7 @@ public static class GemmKernels
         }
         if (row < p.M && col < p.N)
         {
-            long at = cBase + (long)row * p.N + col;
+            long at = cBase + (long)row * p.Ldc + col;
             float r = p.Alpha * acc;
             if (p.Beta != 0f) r += p.Beta * c[at]; // beta == 0 never reads C (it may hold NaN)
             if (p.HasBias != 0) r += bias[col];
@@ -47,7 +47,7 @@ public static class GemmKernels
     }
 
     /// <summary>
-    /// C = beta·C + bias[col] over batch·M·N elements (rows of C contiguous, batches StrideC apart):
+    /// C = beta·C + bias[col] over batch·M·N elements (rows of C Ldc apart, batches StrideC apart):
     /// folds the bias and beta into C before an external GEMM accumulates onto it.
     /// </summary>
     [Kernel]
@@ -56,8 +56,8 @@ public static class GemmKernels
         // 32-bit index math (the launch is ≤ 2^31 elements): GPUs emulate 64-bit division.
         int mn = p.M * p.N;
         int batch = i / mn, r = i - batch * mn;
-        int col = r % p.N;
-        long at = batch * p.StrideC + r;
+        int row = r / p.N, col = r - row * p.N;
+        long at = batch * p.StrideC + (long)row * p.Ldc + col;
         float v = p.Beta != 0f ? p.Beta * c[at] : 0f; // beta == 0 never reads C (it may hold NaN)
         if (p.HasBias != 0) v += bias[col];
         c[at] = v;

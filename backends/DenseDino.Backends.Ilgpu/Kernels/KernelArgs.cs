@@ -113,7 +113,8 @@ public struct ReduceArgs
 /// <summary>One launch of a batched GEMM: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias.</summary>
 public struct GemmArgs
 {
-    public int M, N, K, TransA, TransB, HasBias;
+    /// <summary>Lda/Ldb/Ldc: elements between stored rows of A, B, C (see GemmShape).</summary>
+    public int M, N, K, TransA, TransB, HasBias, Lda, Ldb, Ldc;
     public long StrideA, StrideB, StrideC, BatchBase;
     public float Alpha, Beta;
 }
@@ -127,4 +128,27 @@ public struct AdamArgs
 public struct GridArgs
 {
     public int N, C, H, W, Ho, Wo;
+}
+
+/// <summary>A strided attention operand (see HeadView): its start in the whole buffer and its element strides.</summary>
+public struct HeadStrides
+{
+    public long Offset, Batch, Head;
+    public int Row;
+
+    /// <summary>Row i of (batch b, head h).</summary>
+    public readonly long At(int b, int h, int i) => Offset + b * Batch + h * Head + (long)i * Row;
+}
+
+/// <summary>
+/// The own-key terms of reference-token attention, over rows r = (b, h, i) of [B, H, Lq]; the
+/// own-key column of the probabilities (or their gradient) [B·H·Lq, Cols] is the last.
+/// </summary>
+public struct RefRowArgs
+{
+    public HeadStrides X, Y;
+    public long ProbsOffset;
+    /// <summary>Accumulate ≠ 0 adds into y instead of overwriting it.</summary>
+    public int Heads, Lq, HeadDim, Cols, Accumulate;
+    public float Alpha;
 }

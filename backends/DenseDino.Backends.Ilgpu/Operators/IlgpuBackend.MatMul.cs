@@ -51,6 +51,7 @@ public sealed partial class IlgpuBackend
         var args = new GemmArgs
         {
             M = s.M, N = s.N, K = s.K, TransA = s.TransA ? 1 : 0, TransB = s.TransB ? 1 : 0, HasBias = bias is null ? 0 : 1,
+            Lda = s.Lda, Ldb = s.Ldb, Ldc = s.Ldc,
             StrideA = s.StrideA, StrideB = s.StrideB, StrideC = s.StrideC, Alpha = alpha, Beta = beta,
         };
         var av = a.SubView(aOff, a.Length - aOff);

@@ -44,10 +44,14 @@ internal sealed class AttentionFunction : Function
             Check.ShapeEquals("Attention", "mask", mask, [lq, lk]);
         }
         var output = Tensor.Empty(q.Backend, q.Shape);
-        var fn = new AttentionFunction { q = q, k = k, v = v, scale = scale, probs = Tensor.Empty(q.Backend, [b * h, lq, lk]) };
-        q.Backend.Attention(q, k, v, mask, scale, output, fn.probs);
+        var fn = new AttentionFunction { q = q, k = k, v = v, scale = scale, probs = Tensor.Empty(q.Backend, [b, h, lq, lk]) };
+        q.Backend.Attention(fn.Shape, fn.Views(q, k, v), mask, scale, HeadView.Contiguous(output), fn.probs);
         return fn.Record(output, q, k, v);
     }
+
+    private AttentionShape Shape => new(q.Shape[0], q.Shape[1], q.Shape[2], k.Shape[2], q.Shape[3]);
+
+    private QkvViews Views(Tensor q, Tensor k, Tensor v) => new(HeadView.Contiguous(q), HeadView.Contiguous(k), HeadView.Contiguous(v));
 
     protected internal override Tensor?[] Backward(Tensor g)
     {
@@ -55,7 +59,7 @@ internal sealed class AttentionFunction : Function
         var dq = Tensor.Empty(be, q.Shape);
         var dk = Tensor.Empty(be, k.Shape);
         var dv = Tensor.Empty(be, v.Shape);
-        be.AttentionBackward(q, k, v, probs, g, scale, dq, dk, dv);
+        be.AttentionBackward(Shape, Views(q, k, v), probs, HeadView.Contiguous(g), scale, Views(dq, dk, dv));
         return [dq, dk, dv];
     }
 }
