@@ -38,26 +38,7 @@ echo "== step, 224 px, 4 views, M = 4, K = 65536"
 for b in ${FP32_BATCHES:-64}; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
 peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
 peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16
-if [ -f .gpu-exp/data.tgz ]; then
-  # Real pretraining (decode + augmentation on CPU workers, upload, step): what a user gets.
-  mkdir -p /tmp/pt && tar -xzf .gpu-exp/data.tgz -C /tmp/pt
-  . bench/pretrain-rate.sh
-  for p in ${PRETRAIN_PRECISIONS:-tf32}; do
-    rate=$(pretrain_rate 64 /tmp/pt/run-$p dotnet .gpu/app/densedino.dll pretrain --plain --backend cuda --precision $p \
-      --data-path /tmp/pt/train --arch vit_tiny --img-size 224 --patch-size 16 --embed-dim 192 --depth 12 --num-heads 3 \
-      --out-dim 65536 --head-hidden-dim 2048 --head-bottleneck-dim 256 --views 4 --num-reference 4 \
-      --batch-size 64 --epochs 10 --num-workers 15) || rate=failed
-    echo "pretrain end to end, 224px-b64-$p, $(find /tmp/pt/train -name '*.jpg' | wc -l) images, 15 workers: $rate img/s" | tee -a "$OUT/pretrain.txt"
-  done
-fi
 [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
-if [ "${TESTS:-1}" = 1 ]; then
-  echo "== tests ($(( $(date +%s) - T0 )) s)"
-  (cd .gpu/tests && timeout 150 dotnet DenseDino.Backends.Ilgpu.Tests.dll --filter-class '*Cuda*' --filter-class '*CuBlas*' > "$OUT/tests.txt" 2>&1; echo "rc=$?" >> "$OUT/tests.txt")
-  grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/tests.txt" | head -30
-  (cd .gpu/clitests && timeout 90 dotnet DenseDino.Cli.Tests.dll --filter-method '*CudaTracksCpuLosses*' > "$OUT/clitests.txt" 2>&1; echo "rc=$?" >> "$OUT/clitests.txt")
-  grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/clitests.txt"
-fi
 python3 - "$OUT" <<'PY'
 import json, sys, os
 out = sys.argv[1]
@@ -73,4 +54,23 @@ def ratio(label):
     return f"{o / p:.2f}" if o and p else "n/a"
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY
+if [ "${TESTS:-1}" = 1 ]; then
+  echo "== tests ($(( $(date +%s) - T0 )) s)"
+  (cd .gpu/tests && timeout 150 dotnet DenseDino.Backends.Ilgpu.Tests.dll --filter-class '*Cuda*' --filter-class '*CuBlas*' > "$OUT/tests.txt" 2>&1; echo "rc=$?" >> "$OUT/tests.txt")
+  grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/tests.txt" | head -30
+  (cd .gpu/clitests && timeout 90 dotnet DenseDino.Cli.Tests.dll --filter-method '*CudaTracksCpuLosses*' > "$OUT/clitests.txt" 2>&1; echo "rc=$?" >> "$OUT/clitests.txt")
+  grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/clitests.txt"
+fi
+if [ -f .gpu-exp/data.tgz ]; then
+  # Real pretraining (decode + augmentation on CPU workers, upload, step): what a user gets.
+  mkdir -p /tmp/pt && tar -xzf .gpu-exp/data.tgz -C /tmp/pt
+  . bench/pretrain-rate.sh
+  for p in ${PRETRAIN_PRECISIONS:-tf32}; do
+    rate=$(pretrain_rate 64 /tmp/pt/run-$p dotnet .gpu/app/densedino.dll pretrain --plain --backend cuda --precision $p \
+      --data-path /tmp/pt/train --arch vit_tiny --img-size 224 --patch-size 16 --embed-dim 192 --depth 12 --num-heads 3 \
+      --out-dim 65536 --head-hidden-dim 2048 --head-bottleneck-dim 256 --views 4 --num-reference 4 \
+      --batch-size 64 --epochs 10 --num-workers 15) || rate=failed
+    echo "pretrain end to end, 224px-b64-$p, $(find /tmp/pt/train -name '*.jpg' | wc -l) images, 15 workers: $rate img/s" | tee -a "$OUT/pretrain.txt"
+  done
+fi
 echo "== done ($(( $(date +%s) - T0 )) s)"

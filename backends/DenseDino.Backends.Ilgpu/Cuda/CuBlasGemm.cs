@@ -13,12 +13,14 @@ internal sealed class CuBlasGemm : IDisposable
 {
     // cuBLAS keeps gridDim.z ≤ 65535 for some algorithms: larger batches go in chunks.
     private const int MaxBatch = 65535;
+    private readonly CudaAccelerator accelerator;
     private readonly CuBlas blas;
     private readonly bool bf16;
 
     public CuBlasGemm(CudaAccelerator accelerator, MatMulPrecision precision)
     {
         CuBlasLibrary.Load();
+        this.accelerator = accelerator;
         blas = new CuBlas(accelerator, CuBlasAPIVersion.V12);
         blas.Stream = (CudaStream)accelerator.DefaultStream;
         blas.PointerMode = CuBlasPointerMode.Host;
@@ -34,6 +36,9 @@ internal sealed class CuBlasGemm : IDisposable
     /// </summary>
     public void Run(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, in GemmShape s, float alpha, float beta)
     {
+        // cuBLAS launches into the thread's current CUDA context, which is the last accelerator this
+        // thread created or bound: with two backends in one process that may be the other one's.
+        accelerator.Bind();
         int opB = s.TransB ? CuBlasNative.OpT : CuBlasNative.OpN;
         int opA = s.TransA ? CuBlasNative.OpT : CuBlasNative.OpN;
         for (int b0 = 0; b0 < s.Batch; b0 += MaxBatch)
