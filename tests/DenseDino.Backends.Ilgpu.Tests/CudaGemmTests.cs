@@ -53,19 +53,21 @@ public sealed class CudaGemmTests
         Assert.True(maxDiff > 1e-5, $"TF32 gave the fp32 result bit for bit (max |diff| {maxDiff:E2}): tensor-op math is not on");
     }
 
-    /// <summary>bf16 keeps 3 fewer mantissa bits than TF32: its error must be clearly larger, or it is not bf16.</summary>
+    /// <summary>
+    /// bf16 keeps 7 mantissa bits: on this product the mean error against fp32 is ~9e-3, against
+    /// ~1e-3 for TF32 (10 bits) and ~1e-7 for fp32 (emulated in NumPy). A mean error in
+    /// [3e-3, 3e-2] is bf16 arithmetic, not fp32, TF32 or garbage. One CUDA backend per test: the
+    /// three-backend version of this check failed on the H100 with CUBLAS_STATUS_EXECUTION_FAILED.
+    /// </summary>
     [Fact]
-    public void Bf16RoundsMoreThanTf32()
+    public void Bf16RoundsLikeBf16()
     {
-        var fp32 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas));
-        var tf32 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Tf32));
         var bf16 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Bf16));
         var shape = new GemmShape(1, 64, 64, 256, false, false, 0, 0, 0);
         float[] a = Random(64 * 256, 1), b = Random(256 * 64, 2);
-        float[] r32 = Run(fp32, a, b, null, shape, 1f, 0f, null);
-        double tfErr = r32.Zip(Run(tf32, a, b, null, shape, 1f, 0f, null), (x, y) => Math.Abs(x - y)).Average();
-        double bfErr = r32.Zip(Run(bf16, a, b, null, shape, 1f, 0f, null), (x, y) => Math.Abs(x - y)).Average();
-        Assert.True(bfErr > 3 * tfErr, $"mean |error| bf16 {bfErr:E2} vs tf32 {tfErr:E2}: bf16 compute is not on");
+        float[] exact = Run(Cpu, a, b, null, shape, 1f, 0f, null), rounded = Run(bf16, a, b, null, shape, 1f, 0f, null);
+        double meanError = exact.Zip(rounded, (x, y) => Math.Abs(x - y)).Average();
+        Assert.InRange(meanError, 3e-3, 3e-2);
     }
 
     private static void Compare(IBackend gpu, string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta, MatMulPrecision precision)
