@@ -7,7 +7,8 @@
 # method, with --max-minutes as a guard. The two differ only in --alpha (1.0: CLS loss alone = DINO's
 # objective on the same views; 0.5: DenseDINO). The teacher backbones come back in <16 MiB parts
 # for evaluation on the CPU (experiments/gpu-eval.sh). Env: BUDGET_MIN (3.4), PRECISION (tf32),
-# BATCH (64), WORKERS (15), LR (0.004); BACKEND and MODEL (flags) only for a dry run elsewhere.
+# BATCH (64), WORKERS (15), LR (0.004), TEACHER_TEMP (0.04), MOMENTUM (0.99), MODEL (arch and head flags;
+# the 2026-11-26 run used the default); BACKEND only for a dry run elsewhere.
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-exp-out}; mkdir -p "$OUT"
 T0=$(date +%s)
@@ -26,7 +27,7 @@ common() { # $1 alpha, rest: extra flags
   $DD pretrain --plain --backend "$BACKEND" --precision "$PRECISION" --data-path $DATA \
     $MODEL --views 4 --num-reference 4 \
     --alpha "$alpha" --batch-size "$BATCH" --lr "$LR" --min-lr 1e-6 --warmup-epochs 1 \
-    --teacher-temp 0.04 --warmup-teacher-temp 0.04 --momentum-teacher 0.99 --freeze-last-layer 1 \
+    --teacher-temp "${TEACHER_TEMP:-0.04}" --warmup-teacher-temp "${TEACHER_TEMP:-0.04}" --momentum-teacher "${MOMENTUM:-0.99}" --freeze-last-layer 1 \
     --seed 0 --num-workers "$WORKERS" "$@"
 }
 # One calibration sets the epochs that fit BUDGET_MIN for both methods: their steps cost the same

@@ -202,6 +202,31 @@ public sealed class AutogradTests : IDisposable
         Assert.Throws<InvalidOperationException>(() => Ops.Sum(Ops.Exp(Ops.Detach(Ops.Mul(p, 2f)))).Backward());
     }
 
+    /// <summary>
+    /// Leaves adopt the gradient tensor backward made for them instead of copying it, unless another
+    /// input also holds it: here Add hands one gradient to both leaves, and the two must not alias.
+    /// </summary>
+    [Fact]
+    public void LeavesSharingOneGradientTensorGetSeparateGradients()
+    {
+        var rng = new Random(8);
+        var a = Param(rng, "a", 5);
+        var b = Param(rng, "b", 5);
+        var w = Data(rng, 5);
+        using (TensorScope.Begin())
+            Ops.Sum(Ops.Mul(Ops.Add(a, b), w)).Backward();
+        // The step's scope has ended: adopted gradients must have left it.
+        float[] expected = w.ToArray();
+        Assert.Equal(expected, a.Grad!.ToArray());
+        Assert.Equal(expected, b.Grad!.ToArray());
+        a.ZeroGrad();
+        Assert.Equal(expected, b.Grad!.ToArray());
+        using (TensorScope.Begin())
+            Ops.Sum(Ops.Mul(b, 2f)).Backward();   // accumulates into b's adopted gradient
+        Assert.Equal(expected.Select(x => x + 2f), b.Grad!.ToArray());
+        Assert.NotSame(a, b);
+    }
+
     [Fact]
     public void OnlyInputsThatNeedItGetGradients()
     {

@@ -33,7 +33,8 @@ public static class Backprop
             holds[g]--;
             if (node.GradFn is not { } fn)
             {
-                AccumulateLeaf(node, g);
+                bool adoptable = holds.GetValueOrDefault(g) == 0 && g.Storage.IsExclusive && !ReferenceEquals(g, gradient);
+                if (AccumulateLeaf(node, g, adoptable)) finished.Remove(g);
                 Free(finished, holds, gradient);
                 continue;
             }
@@ -91,17 +92,30 @@ public static class Backprop
         finished.Clear();
     }
 
-    private static void AccumulateLeaf(Tensor leaf, Tensor g)
+    /// <summary>
+    /// Adds g into leaf.Grad. A leaf without a gradient yet takes g itself when nothing else can
+    /// see it (<paramref name="adoptable"/>: no pending entry, no view), instead of a copy; returns
+    /// whether it did, so the caller does not free it.
+    /// </summary>
+    private static bool AccumulateLeaf(Tensor leaf, Tensor g, bool adoptable)
     {
-        if (!leaf.RequiresGrad) return;
-        if (leaf.Grad is null)
+        if (!leaf.RequiresGrad) return false;
+        if (leaf.Grad is not null)
         {
-            using var _ = TensorScope.Untracked();
-            var copy = Tensor.Empty(leaf.Backend, leaf.Shape);
-            leaf.Backend.Copy(g, copy);
-            leaf.SetGrad(copy);
+            AddInPlace(leaf.Grad, g);
+            return false;
         }
-        else AddInPlace(leaf.Grad, g);
+        if (adoptable)
+        {
+            g.Scope = null;   // the leaf owns it now, as it would own a copy made outside any scope
+            leaf.SetGrad(g);
+            return true;
+        }
+        using var _ = TensorScope.Untracked();
+        var copy = Tensor.Empty(leaf.Backend, leaf.Shape);
+        leaf.Backend.Copy(g, copy);
+        leaf.SetGrad(copy);
+        return false;
     }
 
     private static void AddInPlace(Tensor target, Tensor g) => target.Backend.Binary(BinaryOp.Add, target, g, target);
