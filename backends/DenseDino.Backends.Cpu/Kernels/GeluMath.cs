@@ -34,7 +34,7 @@ internal static class GeluMath
     public static Vector256<float> Cdf(Vector256<float> x)
     {
         var a = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
-        var t = Vector256<float>.One / (Vector256<float>.One + Vector256.Create(0.5f) * a);
+        var t = Vector256<float>.One / Vector256.FusedMultiplyAdd(Vector256.Create(0.5f), a, Vector256<float>.One);
         var e = t * ExpNonPositive(Poly(t) - a * a);
         var half = Vector256.Create(0.5f) * e;
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One - half, half);
@@ -47,16 +47,17 @@ internal static class GeluMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Poly(Vector256<float> t)
     {
+        // Fused multiply-adds: half the instructions and half the latency of the serial Horner chain.
         var p = Vector256.Create(0.17087277f);
-        p = Vector256.Create(-0.82215223f) + t * p;
-        p = Vector256.Create(1.48851587f) + t * p;
-        p = Vector256.Create(-1.13520398f) + t * p;
-        p = Vector256.Create(0.27886807f) + t * p;
-        p = Vector256.Create(-0.18628806f) + t * p;
-        p = Vector256.Create(0.09678418f) + t * p;
-        p = Vector256.Create(0.37409196f) + t * p;
-        p = Vector256.Create(1.00002368f) + t * p;
-        return Vector256.Create(-1.26551223f) + t * p;
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(-0.82215223f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(1.48851587f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(-1.13520398f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(0.27886807f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(-0.18628806f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(0.09678418f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(0.37409196f));
+        p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(1.00002368f));
+        return Vector256.FusedMultiplyAdd(t, p, Vector256.Create(-1.26551223f));
     }
 
     /// <summary>
@@ -72,12 +73,12 @@ internal static class GeluMath
         var n = Vector256.Floor(x * Vector256.Create(1.44269504088896341f) + Vector256.Create(0.5f));
         var r = x - n * Vector256.Create(0.693359375f) + n * Vector256.Create(2.12194440e-4f);
         var p = Vector256.Create(1.9875691500e-4f);
-        p = p * r + Vector256.Create(1.3981999507e-3f);
-        p = p * r + Vector256.Create(8.3334519073e-3f);
-        p = p * r + Vector256.Create(4.1665795894e-2f);
-        p = p * r + Vector256.Create(1.6666665459e-1f);
-        p = p * r + Vector256.Create(5.0000001201e-1f);
-        var y = p * (r * r) + r + Vector256<float>.One;
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        var y = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
         var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
         return y * scale;
     }
