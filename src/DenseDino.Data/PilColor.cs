@@ -97,19 +97,34 @@ public static class PilColor
 
     // Pillow's C mixes float variables with double literals; the casts below reproduce where it rounds to float.
 
-    /// <summary>Pillow's rgb2hsv_row (Convert.c): all three channels scaled to 0..255.</summary>
+    /// <summary>
+    /// Pillow's rgb2hsv_row (Convert.c): all three channels scaled to 0..255. Its four float
+    /// divisions have byte operands, so they come from tables built with the same expressions
+    /// (identical floats, checked over every RGB triple by a test).
+    /// </summary>
     internal static (byte H, byte S, byte V) RgbToHsv(byte r, byte g, byte b)
     {
         byte maxc = Math.Max(r, Math.Max(g, b));
         byte minc = Math.Min(r, Math.Min(g, b));
         if (maxc == minc) return (0, 0, maxc);
-        float cr = maxc - minc;
-        float s = cr / maxc;
-        float rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
+        int row = (maxc - minc) << 8;
+        float rc = Quotient[row + maxc - r], gc = Quotient[row + maxc - g], bc = Quotient[row + maxc - b];
         float h = r == maxc ? bc - gc : g == maxc ? (float)(2.0 + rc - bc) : (float)(4.0 + gc - rc);
         double wrapped = h / 6.0 + 1.0; // in [5/6, 2): fmod(x, 1) is one exact subtraction
         h = (float)(wrapped >= 1.0 ? wrapped - 1.0 : wrapped);
-        return (Clip8Truncate(h * 255.0), Clip8Truncate(s * 255.0), maxc);
+        return (Clip8Truncate(h * 255.0), Saturation[row + maxc], maxc);
+    }
+
+    // Quotient[cr·256 + n] = n / cr and Saturation[cr·256 + max] = the S byte of cr / max, in
+    // rgb2hsv's float arithmetic (cr = max − min ≥ 1).
+    private static readonly float[] Quotient = BuildTable(256 * 256, (cr, n) => cr == 0 ? 0f : (float)n / (float)cr);
+    private static readonly byte[] Saturation = BuildTable(256 * 256, (cr, max) => cr == 0 || max == 0 ? (byte)0 : Clip8Truncate((float)cr / (float)max * 255.0));
+
+    private static T[] BuildTable<T>(int length, Func<int, int, T> entry)
+    {
+        var table = new T[length];
+        for (int i = 0; i < length; i++) table[i] = entry(i >> 8, i & 255);
+        return table;
     }
 
     /// <summary>Pillow's hsv2rgb (Convert.c).</summary>

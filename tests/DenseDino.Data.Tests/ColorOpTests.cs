@@ -64,6 +64,37 @@ public class ColorOpTests
         Assert.Equal((128f / 255f - 0.406f) / 0.225f, chw[2], 6);
     }
 
+    /// <summary>The table-driven rgb2hsv equals Pillow's arithmetic (the direct formula, kept here) for all 2^24 colours.</summary>
+    [Fact]
+    public void RgbToHsvEqualsPillowsArithmeticForEveryColour()
+    {
+        Parallel.For(0, 256, r =>
+        {
+            for (int g = 0; g < 256; g++)
+                for (int b = 0; b < 256; b++)
+                {
+                    var expected = DirectRgbToHsv((byte)r, (byte)g, (byte)b);
+                    var actual = PilColor.RgbToHsv((byte)r, (byte)g, (byte)b);
+                    if (expected != actual) Assert.Fail($"rgb ({r}, {g}, {b}): hsv {actual}, Pillow's arithmetic {expected}");
+                }
+        });
+    }
+
+    private static (byte H, byte S, byte V) DirectRgbToHsv(byte r, byte g, byte b)
+    {
+        byte maxc = Math.Max(r, Math.Max(g, b));
+        byte minc = Math.Min(r, Math.Min(g, b));
+        if (maxc == minc) return (0, 0, maxc);
+        float cr = maxc - minc;
+        float s = cr / maxc;
+        float rc = (maxc - r) / cr, gc = (maxc - g) / cr, bc = (maxc - b) / cr;
+        float h = r == maxc ? bc - gc : g == maxc ? (float)(2.0 + rc - bc) : (float)(4.0 + gc - rc);
+        double wrapped = h / 6.0 + 1.0;
+        h = (float)(wrapped >= 1.0 ? wrapped - 1.0 : wrapped);
+        static byte Clip(double v) => v <= 0 ? (byte)0 : v >= 255 ? (byte)255 : (byte)(int)v;
+        return (Clip(h * 255.0), Clip(s * 255.0), maxc);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
