@@ -14,6 +14,7 @@ mkdir -p "$OUT"
 # A private copy of the app, so rebuilding the tree meanwhile cannot change a run half way.
 dotnet publish src/DenseDino.Cli -c Release -o "$OUT/app" > /dev/null
 DD="dotnet $OUT/app/densedino.dll"
+. experiments/eval-backbone.sh
 for method in dino densedino; do
   alpha=$([ "$method" = dino ] && echo 1.0 || echo 0.5)
   start=$(date +%s)
@@ -24,13 +25,5 @@ for method in dino densedino; do
     --teacher-temp 0.04 --warmup-teacher-temp 0.04 --momentum-teacher 0.99 --seed 0 --num-workers 2 \
     > "$OUT/$method.pretrain.log" 2>&1
   echo "$method pretrain: $(( $(date +%s) - start )) s" | tee -a "$OUT/times.txt"
-  W="$OUT/$method/checkpoint.ddckpt"
-  start=$(date +%s)
-  $DD knn --weights "$W" --train "$D/imagenette-160/train" --val "$D/imagenette-160/val" --resize crop:72:64 \
-    --out "$OUT/$method.knn.json" > "$OUT/$method.knn.log" 2>&1
-  $DD segprobe --weights "$W" --data "$D/msrc-v2" --resize crop:96:96 --out "$OUT/$method.msrc" > "$OUT/$method.msrc.log" 2>&1
-  $DD segprobe --weights "$W" --data "$D/camvid" --resize crop:96:96 --out "$OUT/$method.camvid" > "$OUT/$method.camvid.log" 2>&1
-  $DD attention --weights "$W" --image "$D/imagenette-160/val/tench/$(ls "$D/imagenette-160/val/tench" | head -1)" \
-    --resize crop:64:64 --out "$OUT/$method.attention" > "$OUT/$method.attention.log" 2>&1
-  echo "$method eval: $(( $(date +%s) - start )) s" | tee -a "$OUT/times.txt"
+  eval_backbone "$method" "$OUT/$method/checkpoint.ddckpt" crop:72:64 crop:96:96 crop:64:64
 done

@@ -13,15 +13,9 @@ cp "$IN"/summary.txt "$OUT"/ 2>/dev/null || true
 tar -xzf "$IN/logs.tgz" -C "$OUT"
 dotnet publish src/DenseDino.Cli -c Release -o "$OUT/app" > /dev/null
 DD="dotnet $OUT/app/densedino.dll"
+. experiments/eval-backbone.sh
 for method in dino densedino; do
   W="$OUT/$method.safetensors"
   cat "$IN/$method.safetensors.part"* > "$W"
-  start=$(date +%s)
-  $DD knn --weights "$W" --train "$D/imagenette-160/train" --val "$D/imagenette-160/val" --resize crop:224:224 \
-    --out "$OUT/$method.knn.json" > "$OUT/$method.knn.log" 2>&1
-  $DD segprobe --weights "$W" --data "$D/msrc-v2" --resize crop:224:224 --out "$OUT/$method.msrc" > "$OUT/$method.msrc.log" 2>&1
-  $DD segprobe --weights "$W" --data "$D/camvid" --resize crop:224:224 --out "$OUT/$method.camvid" > "$OUT/$method.camvid.log" 2>&1
-  $DD attention --weights "$W" --image "$D/imagenette-160/val/tench/$(ls "$D/imagenette-160/val/tench" | head -1)" \
-    --resize crop:224:224 --out "$OUT/$method.attention" > "$OUT/$method.attention.log" 2>&1
-  echo "$method eval: $(( $(date +%s) - start )) s" | tee -a "$OUT/times.txt"
+  eval_backbone "$method" "$W" crop:224:224 crop:224:224
 done
