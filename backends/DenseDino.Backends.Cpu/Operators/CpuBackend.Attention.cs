@@ -52,29 +52,19 @@ public sealed unsafe partial class CpuBackend
         int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim;
         HeadPtr pq = new(x.Q), pk = new(x.K), pv = new(x.V), pdo = new(dOutput), pdq = new(dx.Q), pdk = new(dx.K), pdv = new(dx.V);
         float* pp = Ptr(probs);
-        CpuParallel.ForRange(s.Batch * heads, Threads, 8L * lq * lk * dh, (start, end) =>
+        ForWithScratch(s.Batch * heads, 8L * lq * lk * dh, lq * lk, (dP, bh) =>
         {
-            // Rented, not allocated: this runs for every block of every training step.
-            var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(lq * lk, 1));
-            try
-            {
-                fixed (float* dP = scratch)
-                    for (int bh = start; bh < end; bh++)
-                    {
-                        int b = bh / heads, h = bh % heads;
-                        float* Q = pq.At(b, h), K = pk.At(b, h), V = pv.At(b, h), dO = pdo.At(b, h);
-                        float* dQ = pdq.At(b, h), dK = pdk.At(b, h), dV = pdv.At(b, h);
-                        float* P = pp + (long)bh * lq * lk;
-                        // dV = Pᵀ·dO ; dP = dO·Vᵀ
-                        Sgemm.Run(1, lk, dh, lq, 1f, P, 0, lk, true, dO, 0, pdo.Ld, false, 0f, dV, 0, pdv.Ld, null, 1);
-                        Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, pdo.Ld, false, V, 0, pv.Ld, true, 0f, dP, 0, lk, null, 1);
-                        for (int i = 0; i < lq; i++) SoftmaxGradRow(new ReadOnlySpan<float>(P + (long)i * lk, lk), new Span<float>(dP + (long)i * lk, lk));
-                        // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
-                        Sgemm.Run(1, lq, dh, lk, scale, dP, 0, lk, false, K, 0, pk.Ld, false, 0f, dQ, 0, pdq.Ld, null, 1);
-                        Sgemm.Run(1, lk, dh, lq, scale, dP, 0, lk, true, Q, 0, pq.Ld, false, 0f, dK, 0, pdk.Ld, null, 1);
-                    }
-            }
-            finally { System.Buffers.ArrayPool<float>.Shared.Return(scratch); }
+            int b = bh / heads, h = bh % heads;
+            float* Q = pq.At(b, h), K = pk.At(b, h), V = pv.At(b, h), dO = pdo.At(b, h);
+            float* dQ = pdq.At(b, h), dK = pdk.At(b, h), dV = pdv.At(b, h);
+            float* P = pp + (long)bh * lq * lk;
+            // dV = Pᵀ·dO ; dP = dO·Vᵀ
+            Sgemm.Run(1, lk, dh, lq, 1f, P, 0, lk, true, dO, 0, pdo.Ld, false, 0f, dV, 0, pdv.Ld, null, 1);
+            Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, pdo.Ld, false, V, 0, pv.Ld, true, 0f, dP, 0, lk, null, 1);
+            for (int i = 0; i < lq; i++) SoftmaxGradRow(new ReadOnlySpan<float>(P + (long)i * lk, lk), new Span<float>(dP + (long)i * lk, lk));
+            // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
+            Sgemm.Run(1, lq, dh, lk, scale, dP, 0, lk, false, K, 0, pk.Ld, false, 0f, dQ, 0, pdq.Ld, null, 1);
+            Sgemm.Run(1, lk, dh, lq, scale, dP, 0, lk, true, Q, 0, pq.Ld, false, 0f, dK, 0, pdk.Ld, null, 1);
         });
     }
 
@@ -113,44 +103,54 @@ public sealed unsafe partial class CpuBackend
         HeadPtr pq = new(refs.Q), pk = new(refs.K), pv = new(refs.V), pkp = new(patchK), pvp = new(patchV), pdo = new(dOutput);
         HeadPtr pdq = new(dRefs.Q), pdk = new(dRefs.K), pdv = new(dRefs.V), pdkp = new(dPatchK), pdvp = new(dPatchV);
         float* pp = Ptr(probs);
-        CpuParallel.ForRange(s.Batch * heads, Threads, 8L * lq * cols * dh, (start, end) =>
+        ForWithScratch(s.Batch * heads, 8L * lq * cols * dh, lq * cols, (dP, bh) =>
         {
-            var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(lq * cols, 1));
+            int b = bh / heads, h = bh % heads;
+            float* Q = pq.At(b, h), Kr = pk.At(b, h), Vr = pv.At(b, h), Kp = pkp.At(b, h), Vp = pvp.At(b, h), dO = pdo.At(b, h);
+            float* dQ = pdq.At(b, h), dKr = pdk.At(b, h), dVr = pdv.At(b, h), dKp = pdkp.At(b, h), dVp = pdvp.At(b, h);
+            float* P = pp + (long)bh * lq * cols;
+            // dVp = P[:, :Lk]ᵀ·dO ; dP[:, :Lk] = dO·Vpᵀ
+            Sgemm.Run(1, lk, dh, lq, 1f, P, 0, cols, true, dO, 0, pdo.Ld, false, 0f, dVp, 0, pdvp.Ld, null, 1);
+            Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, pdo.Ld, false, Vp, 0, pvp.Ld, true, 0f, dP, 0, cols, null, 1);
+            for (int i = 0; i < lq; i++)
+            {
+                var dOi = pdo.Row(dO, i, dh);
+                // the own value: dv_own = p_own·dO ; dP[:, Lk] = dO·v_own
+                TensorPrimitives.Multiply(dOi, P[(long)i * cols + lk], pdv.Row(dVr, i, dh));
+                dP[(long)i * cols + lk] = TensorPrimitives.Dot(dOi, pv.Row(Vr, i, dh));
+                SoftmaxGradRow(new ReadOnlySpan<float>(P + (long)i * cols, cols), new Span<float>(dP + (long)i * cols, cols));
+            }
+            // dQ = dS[:, :Lk]·Kp·scale + dS[:, Lk]·k_own·scale ; dKp = dS[:, :Lk]ᵀ·Q·scale ; dk_own = dS[:, Lk]·q·scale
+            Sgemm.Run(1, lq, dh, lk, scale, dP, 0, cols, false, Kp, 0, pkp.Ld, false, 0f, dQ, 0, pdq.Ld, null, 1);
+            Sgemm.Run(1, lk, dh, lq, scale, dP, 0, cols, true, Q, 0, pq.Ld, false, 0f, dKp, 0, pdkp.Ld, null, 1);
+            for (int i = 0; i < lq; i++)
+            {
+                float ds = scale * dP[(long)i * cols + lk];
+                var dq = pdq.Row(dQ, i, dh);
+                TensorPrimitives.MultiplyAdd(pk.Row(Kr, i, dh), ds, dq, dq);
+                TensorPrimitives.Multiply(pq.Row(Q, i, dh), ds, pdk.Row(dKr, i, dh));
+            }
+        });
+    }
+
+    private delegate void ScratchBody(float* scratch, int item);
+
+    /// <summary>
+    /// body(scratch, i) for every i in [0, count) across threads, each thread with one scratch block of
+    /// scratchLength floats, rented rather than allocated: the attention backwards run for every block
+    /// of every training step.
+    /// </summary>
+    private void ForWithScratch(int count, long costPerItem, int scratchLength, ScratchBody body) =>
+        CpuParallel.ForRange(count, Threads, costPerItem, (start, end) =>
+        {
+            var scratch = System.Buffers.ArrayPool<float>.Shared.Rent(Math.Max(scratchLength, 1));
             try
             {
-                fixed (float* dP = scratch)
-                    for (int bh = start; bh < end; bh++)
-                    {
-                        int b = bh / heads, h = bh % heads;
-                        float* Q = pq.At(b, h), Kr = pk.At(b, h), Vr = pv.At(b, h), Kp = pkp.At(b, h), Vp = pvp.At(b, h), dO = pdo.At(b, h);
-                        float* dQ = pdq.At(b, h), dKr = pdk.At(b, h), dVr = pdv.At(b, h), dKp = pdkp.At(b, h), dVp = pdvp.At(b, h);
-                        float* P = pp + (long)bh * lq * cols;
-                        // dVp = P[:, :Lk]ᵀ·dO ; dP[:, :Lk] = dO·Vpᵀ
-                        Sgemm.Run(1, lk, dh, lq, 1f, P, 0, cols, true, dO, 0, pdo.Ld, false, 0f, dVp, 0, pdvp.Ld, null, 1);
-                        Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, pdo.Ld, false, Vp, 0, pvp.Ld, true, 0f, dP, 0, cols, null, 1);
-                        for (int i = 0; i < lq; i++)
-                        {
-                            var dOi = pdo.Row(dO, i, dh);
-                            // the own value: dv_own = p_own·dO ; dP[:, Lk] = dO·v_own
-                            TensorPrimitives.Multiply(dOi, P[(long)i * cols + lk], pdv.Row(dVr, i, dh));
-                            dP[(long)i * cols + lk] = TensorPrimitives.Dot(dOi, pv.Row(Vr, i, dh));
-                            SoftmaxGradRow(new ReadOnlySpan<float>(P + (long)i * cols, cols), new Span<float>(dP + (long)i * cols, cols));
-                        }
-                        // dQ = dS[:, :Lk]·Kp·scale + dS[:, Lk]·k_own·scale ; dKp = dS[:, :Lk]ᵀ·Q·scale ; dk_own = dS[:, Lk]·q·scale
-                        Sgemm.Run(1, lq, dh, lk, scale, dP, 0, cols, false, Kp, 0, pkp.Ld, false, 0f, dQ, 0, pdq.Ld, null, 1);
-                        Sgemm.Run(1, lk, dh, lq, scale, dP, 0, cols, true, Q, 0, pq.Ld, false, 0f, dKp, 0, pdkp.Ld, null, 1);
-                        for (int i = 0; i < lq; i++)
-                        {
-                            float ds = scale * dP[(long)i * cols + lk];
-                            var dq = pdq.Row(dQ, i, dh);
-                            TensorPrimitives.MultiplyAdd(pk.Row(Kr, i, dh), ds, dq, dq);
-                            TensorPrimitives.Multiply(pq.Row(Q, i, dh), ds, pdk.Row(dKr, i, dh));
-                        }
-                    }
+                fixed (float* p = scratch)
+                    for (int i = start; i < end; i++) body(p, i);
             }
             finally { System.Buffers.ArrayPool<float>.Shared.Return(scratch); }
         });
-    }
 
     /// <summary>In place: dS = P ∘ (dP − Σ_j dP·P), the softmax backward of one row.</summary>
     private static void SoftmaxGradRow(ReadOnlySpan<float> p, Span<float> d)
