@@ -1,6 +1,6 @@
 #!/bin/bash
 # The DINO-vs-DenseDINO experiment on the lent GPU (issue 9), one device call. Prepare it here with
-# experiments/gpu-pack.sh, then run (carry [".gpu/dotnet.tar.xz", ".gpu-exp"]):
+# bench/gpu-prepare.sh and experiments/gpu-pack.sh, then run (carry [".gpu", ".gpu-exp"]):
 #   bash experiments/gpu-dino-vs-densedino.sh
 # ViT-Tiny/16 at 224 px, 4 views, M = 4, heads K = 65536 (official sizes). A short
 # calibration run measures images/s, which sets the epoch count that fits BUDGET_MIN minutes per
@@ -16,7 +16,7 @@ BUDGET_MIN=${BUDGET_MIN:-3.4}; PRECISION=${PRECISION:-tf32}; BATCH=${BATCH:-64};
 BACKEND=${BACKEND:-cuda}
 MODEL=${MODEL:-"--arch vit_tiny --img-size 224 --patch-size 16 --embed-dim 192 --depth 12 --num-heads 3 --out-dim 65536 --head-hidden-dim 2048 --head-bottleneck-dim 256"}
 W=/tmp/exp; mkdir -p $W/dn $W/app $W/data
-tar -xJf .gpu/dotnet.tar.xz -C $W/dn && tar -xJf .gpu-exp/app.tar.xz -C $W/app && tar -xzf .gpu-exp/data.tgz -C $W/data
+tar -xJf .gpu/dotnet.tar.xz -C $W/dn && tar -xJf .gpu/apps.tar.xz -C $W app && tar -xzf .gpu-exp/data.tgz -C $W/data
 export DOTNET_ROOT=$W/dn PATH=$W/dn:$PATH DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1
 DATA=$W/data/train
 N=$(find $DATA -name '*.jpg' | wc -l)
