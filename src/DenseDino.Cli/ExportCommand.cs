@@ -2,6 +2,7 @@ using System.ComponentModel;
 using DenseDino.Interop;
 using DenseDino.Nn;
 using DenseDino.Numerics;
+using DenseDino.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -26,7 +27,7 @@ public sealed class ExportSettings : EvalSettings
 /// <summary>
 /// `densedino export`: the frozen backbone of a checkpoint (our teacher, or official weights) as a
 /// PyTorch-loadable file a tenth the size of a training checkpoint (no heads, student or optimiser).
-/// Written through a temp file, so a failed export never leaves half a file.
+/// Written atomically (<see cref="AtomicFile"/>), so a failed export never leaves half a file.
 /// </summary>
 public sealed class ExportCommand : EvalCommand<ExportSettings>
 {
@@ -39,15 +40,12 @@ public sealed class ExportCommand : EvalCommand<ExportSettings>
             state = OfficialStateDict.ToDinoBackbone(state);
         }
         string full = Path.GetFullPath(s.Out!);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".{Environment.ProcessId}.tmp";
-        try
+        var metadata = new Dictionary<string, string> { ["format"] = "pt", ["names"] = s.Names, ["num_heads"] = vit.Config.Heads.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        AtomicFile.Write(full, stream =>
         {
-            if (full.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)) TorchCheckpointWriter.Write(temp, state);
-            else SafeTensorsWriter.Write(temp, state, new Dictionary<string, string> { ["format"] = "pt", ["names"] = s.Names, ["num_heads"] = vit.Config.Heads.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            File.Move(temp, full, overwrite: true);
-        }
-        finally { File.Delete(temp); }
+            if (full.EndsWith(".pth", StringComparison.OrdinalIgnoreCase)) TorchCheckpointWriter.Write(stream, state);
+            else SafeTensorsWriter.Write(stream, state, metadata);
+        });
         long bytes = new FileInfo(full).Length;
         Console.WriteLine($"{state.Count} tensors, {state.Values.Sum(t => (long)t.Data.Length):N0} parameters, {bytes / 1e6:F1} MB -> {full}");
         return 0;

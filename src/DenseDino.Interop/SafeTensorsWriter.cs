@@ -9,6 +9,12 @@ public static class SafeTensorsWriter
 {
     public static void Write(string path, IEnumerable<KeyValuePair<string, HostTensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
+        Write(file, tensors, metadata);
+    }
+
+    public static void Write(Stream file, IEnumerable<KeyValuePair<string, HostTensor>> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         var list = tensors.ToList();
         using var ms = new MemoryStream();
         using (var json = new Utf8JsonWriter(ms))
@@ -42,7 +48,6 @@ public static class SafeTensorsWriter
         int pad = (int)(-ms.Length & 7);
         for (int i = 0; i < pad; i++) ms.WriteByte((byte)' ');
 
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
         Span<byte> len = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)ms.Length);
         file.Write(len);

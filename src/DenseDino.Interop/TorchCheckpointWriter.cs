@@ -13,9 +13,14 @@ public static class TorchCheckpointWriter
 {
     public static void Write(string path, IEnumerable<KeyValuePair<string, HostTensor>> tensors, string archive = "archive")
     {
-        var list = tensors.ToList();
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write);
-        using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+        Write(file, tensors, archive);
+    }
+
+    public static void Write(Stream file, IEnumerable<KeyValuePair<string, HostTensor>> tensors, string archive = "archive")
+    {
+        var list = tensors.ToList();
+        using var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true);
         Entry(zip, archive + "/data.pkl", Pickle(list));
         for (int i = 0; i < list.Count; i++)
             Entry(zip, $"{archive}/data/{i}", MemoryMarshal.AsBytes(list[i].Value.Data.AsSpan()).ToArray());
