@@ -38,6 +38,7 @@ internal sealed class CuBlasGemm : IDisposable
     {
         // cuBLAS launches into the thread's current CUDA context, which is the last accelerator this
         // thread created or bound: with two backends in one process that may be the other one's.
+        // (Binding did not cure the three-backend test failure seen on the H100; see bench/RESULTS.md.)
         accelerator.Bind();
         int opB = s.TransB ? CuBlasNative.OpT : CuBlasNative.OpN;
         int opA = s.TransA ? CuBlasNative.OpT : CuBlasNative.OpN;
