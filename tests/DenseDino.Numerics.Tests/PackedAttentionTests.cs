@@ -14,16 +14,28 @@ public sealed class PackedAttentionTests : IDisposable
     private readonly CpuBackend be = new(2);
     public void Dispose() => be.Dispose();
 
-    // (B, L, H, Dh, masked): odd L, B = 1, L = 1, H = 1 and 3, Dh not a multiple of 8.
+    // (B, L, H, Dh, masked): odd L, B = 1, L = 1, H = 1 and 3, Dh not a multiple of 8; the CPU's
+    // 16- and 8-wide register tiles need Dh = 16 or 24 and L past 16 (a 96 px view has 37 tokens).
     public static TheoryData<int, int, int, int, bool> SelfShapes => new()
     {
         { 2, 5, 3, 3, false }, { 1, 7, 1, 5, true }, { 2, 1, 2, 3, false }, { 1, 5, 3, 2, true },
+    };
+
+    public static TheoryData<int, int, int, int, bool> WideSelfShapes => new()
+    {
+        { 1, 37, 2, 24, false }, { 2, 19, 1, 16, true }, { 1, 16, 3, 8, true },
     };
 
     // (B, N, M, H, Dh): M = 1, B = 1, H = 1 and 3, N = 1, Dh not a multiple of 8.
     public static TheoryData<int, int, int, int, int> RefShapes => new()
     {
         { 2, 4, 3, 3, 3 }, { 1, 5, 1, 1, 5 }, { 2, 1, 2, 2, 3 }, { 1, 6, 2, 3, 2 },
+    };
+
+    // N + 1 = 16 (the own key fills the padded row exactly), N = 16 (it spills into a second tile), N = 36.
+    public static TheoryData<int, int, int, int, int> WideRefShapes => new()
+    {
+        { 1, 15, 7, 1, 16 }, { 2, 16, 2, 2, 24 }, { 1, 36, 8, 1, 8 },
     };
 
     [Theory, MemberData(nameof(SelfShapes))]
@@ -42,7 +54,7 @@ public sealed class PackedAttentionTests : IDisposable
         GradCheck.Run(be, t => Ops.RefAttentionPacked(t[0], t[1], heads, 0.6f), [Uniform(rng, [b, 1 + n, c], -2f, 2f), Uniform(rng, [b, m, c], -2f, 2f)], seed: 8);
     }
 
-    [Theory, MemberData(nameof(SelfShapes))]
+    [Theory, MemberData(nameof(SelfShapes)), MemberData(nameof(WideSelfShapes))]
     public void AttentionPackedEqualsSplitAttentionMerge(int b, int l, int heads, int dh, bool masked)
     {
         var rng = new Random(b * 1000 + l * 100 + heads * 10 + dh + 1);
@@ -65,7 +77,7 @@ public sealed class PackedAttentionTests : IDisposable
         Close("dqkv", refGrad, packedGrad);
     }
 
-    [Theory, MemberData(nameof(RefShapes))]
+    [Theory, MemberData(nameof(RefShapes)), MemberData(nameof(WideRefShapes))]
     public void RefAttentionPackedEqualsTheSplitReferenceMath(int b, int n, int m, int heads, int dh)
     {
         var rng = new Random(b * 1000 + n * 100 + m * 10 + heads + dh + 1);

@@ -35,14 +35,14 @@ internal static class GeluMath
     {
         var a = Vector256.Abs(x) * Vector256.Create(InvSqrt2);
         var t = Vector256<float>.One / Vector256.FusedMultiplyAdd(Vector256.Create(0.5f), a, Vector256<float>.One);
-        var e = t * ExpNonPositive(Poly(t) - a * a);
+        var e = t * FastExp.NonPositive(Poly(t) - a * a);
         var half = Vector256.Create(0.5f) * e;
         return Vector256.ConditionalSelect(Vector256.GreaterThanOrEqual(x, Vector256<float>.Zero), Vector256<float>.One - half, half);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Pdf(Vector256<float> x) =>
-        Vector256.Create(InvSqrt2Pi) * ExpNonPositive(Vector256.Create(-0.5f) * x * x);
+        Vector256.Create(InvSqrt2Pi) * FastExp.NonPositive(Vector256.Create(-0.5f) * x * x);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<float> Poly(Vector256<float> t)
@@ -58,28 +58,5 @@ internal static class GeluMath
         p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(0.37409196f));
         p = Vector256.FusedMultiplyAdd(t, p, Vector256.Create(1.00002368f));
         return Vector256.FusedMultiplyAdd(t, p, Vector256.Create(-1.26551223f));
-    }
-
-    /// <summary>
-    /// e^x for the arguments GELU produces (x ≤ ~0.01; NaN only where the caller's other factor is
-    /// NaN too): Cephes' single-precision range reduction and degree-5 polynomial (≈1 ulp), about
-    /// twice as fast as Vector256.Exp. Below −87.3 it returns 2^−126 instead of underflowing; every
-    /// caller multiplies that by a factor that is then zero or the result is negligible.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> ExpNonPositive(Vector256<float> x)
-    {
-        x = Vector256.Max(x, Vector256.Create(-87.33654f));
-        var n = Vector256.Floor(x * Vector256.Create(1.44269504088896341f) + Vector256.Create(0.5f));
-        var r = x - n * Vector256.Create(0.693359375f) + n * Vector256.Create(2.12194440e-4f);
-        var p = Vector256.Create(1.9875691500e-4f);
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
-        var y = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
-        return y * scale;
     }
 }

@@ -113,7 +113,7 @@ internal static unsafe class SgemmPack
             for (int j = 0; j < nr; j++) dst[(long)p * nr + j] = j < w ? src[(long)j * ldb + p] : 0f;
     }
 
-    private static void Transpose8x8(float* s, long lds, float* d, long ldd) =>
+    internal static void Transpose8x8(float* s, long lds, float* d, long ldd) =>
         Transpose8x8(Avx.LoadVector256(s), Avx.LoadVector256(s + lds),
             Avx.LoadVector256(s + 2 * lds), Avx.LoadVector256(s + 3 * lds),
             Avx.LoadVector256(s + 4 * lds), Avx.LoadVector256(s + 5 * lds),
@@ -121,7 +121,7 @@ internal static unsafe class SgemmPack
 
     // Stores column q of the 8x8 block [r0; ...; r7] at d + q * ldd, in increasing q.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+    internal static void Transpose8x8(Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
         Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* d, long ldd)
     {
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1),

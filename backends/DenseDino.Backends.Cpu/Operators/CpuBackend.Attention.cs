@@ -6,8 +6,8 @@ namespace DenseDino.Backends.Cpu;
 
 /// <summary>
 /// Attention per (batch, head) slice, slices spread over threads; each slice runs its GEMMs
-/// single-threaded on the cache-resident [Lq, Lk] score block, reading its operands in place
-/// (a packed qkv row is a pointer offset plus a leading dimension).
+/// single-threaded (<see cref="SliceGemm"/>) on a cache-resident score block whose rows are padded
+/// to 16, reading q, k, v in place (a packed qkv row is a pointer offset plus a leading dimension).
 /// </summary>
 public sealed unsafe partial class CpuBackend
 {
@@ -25,69 +25,67 @@ public sealed unsafe partial class CpuBackend
 
     public void Attention(in AttentionShape s, in QkvViews x, Tensor? mask, float scale, in HeadView output, Tensor probs)
     {
-        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim;
+        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, lkp = RoundUp16(lk);
         HeadPtr pq = new(x.Q), pk = new(x.K), pv = new(x.V), po = new(output);
         float* pp = Ptr(probs);
         float* pm = mask is null ? null : Ptr(mask);
-        CpuParallel.For(s.Batch * heads, Threads, 4L * lq * lk * dh, bh =>
+        // scratch: Kᵀ [dh, lkp] | scores [lq, lkp] | one packed A panel
+        ForWithScratch(s.Batch * heads, 4L * lq * lk * dh, (dh + lq) * lkp + SliceGemm.ScratchFor(Math.Max(dh, lk)), (scratch, bh) =>
         {
             int b = bh / heads, h = bh % heads;
             float* Q = pq.At(b, h), K = pk.At(b, h), V = pv.At(b, h), O = po.At(b, h);
-            float* P = pp + (long)bh * lq * lk;
-            // P = softmax(Q·Kᵀ·scale + mask)
-            Sgemm.Run(1, lq, lk, dh, scale, Q, 0, pq.Ld, false, K, 0, pk.Ld, true, 0f, P, 0, lk, null, 1);
-            for (int i = 0; i < lq; i++)
-            {
-                var row = new Span<float>(P + (long)i * lk, lk);
-                if (pm != null) TensorPrimitives.Add(row, new ReadOnlySpan<float>(pm + (long)i * lk, lk), row);
-                if (lk > 0) SoftmaxRow(row, row, log: false);
-            }
-            // O = P·V
-            Sgemm.Run(1, lq, dh, lk, 1f, P, 0, lk, false, V, 0, pv.Ld, false, 0f, O, 0, po.Ld, null, 1);
+            float* P = pp + (long)bh * lq * lk, Kt = scratch, S = Kt + dh * lkp, pack = S + lq * lkp;
+            // P = softmax(Q·Kᵀ·scale + mask) ; O = P·V
+            SliceGemm.Transpose(K, lk, dh, pk.Ld, Kt, lkp);
+            SliceGemm.Run(lq, lkp, dh, scale, Q, pq.Ld, false, Kt, lkp, S, lkp, false, pack);
+            for (int i = 0; i < lq; i++) RowSoftmax.Forward(S + i * lkp, pm == null ? null : pm + (long)i * lk, P + (long)i * lk, lk);
+            SliceGemm.Run(lq, dh, lk, 1f, P, lk, false, V, pv.Ld, O, po.Ld, false, pack);
         });
     }
 
     public void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx)
     {
-        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim;
+        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, lkp = RoundUp16(lk);
         HeadPtr pq = new(x.Q), pk = new(x.K), pv = new(x.V), pdo = new(dOutput), pdq = new(dx.Q), pdk = new(dx.K), pdv = new(dx.V);
         float* pp = Ptr(probs);
-        ForWithScratch(s.Batch * heads, 8L * lq * lk * dh, lq * lk, (dP, bh) =>
+        // scratch: Vᵀ [dh, lkp] | dP then dS [lq, lkp] | one packed A panel
+        ForWithScratch(s.Batch * heads, 8L * lq * lk * dh, (dh + lq) * lkp + SliceGemm.ScratchFor(Math.Max(Math.Max(dh, lk), lq)), (scratch, bh) =>
         {
             int b = bh / heads, h = bh % heads;
             float* Q = pq.At(b, h), K = pk.At(b, h), V = pv.At(b, h), dO = pdo.At(b, h);
             float* dQ = pdq.At(b, h), dK = pdk.At(b, h), dV = pdv.At(b, h);
-            float* P = pp + (long)bh * lq * lk;
-            // dV = Pᵀ·dO ; dP = dO·Vᵀ
-            Sgemm.Run(1, lk, dh, lq, 1f, P, 0, lk, true, dO, 0, pdo.Ld, false, 0f, dV, 0, pdv.Ld, null, 1);
-            Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, pdo.Ld, false, V, 0, pv.Ld, true, 0f, dP, 0, lk, null, 1);
-            for (int i = 0; i < lq; i++) SoftmaxGradRow(new ReadOnlySpan<float>(P + (long)i * lk, lk), new Span<float>(dP + (long)i * lk, lk));
+            float* P = pp + (long)bh * lq * lk, Vt = scratch, dP = Vt + dh * lkp, pack = dP + lq * lkp;
+            // dV = Pᵀ·dO ; dP = dO·Vᵀ ; dS = softmax backward of dP
+            SliceGemm.Run(lk, dh, lq, 1f, P, lk, true, dO, pdo.Ld, dV, pdv.Ld, false, pack);
+            SliceGemm.Transpose(V, lk, dh, pv.Ld, Vt, lkp);
+            SliceGemm.Run(lq, lkp, dh, 1f, dO, pdo.Ld, false, Vt, lkp, dP, lkp, false, pack);
+            for (int i = 0; i < lq; i++) RowSoftmax.Backward(P + (long)i * lk, dP + i * lkp, lk);
             // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
-            Sgemm.Run(1, lq, dh, lk, scale, dP, 0, lk, false, K, 0, pk.Ld, false, 0f, dQ, 0, pdq.Ld, null, 1);
-            Sgemm.Run(1, lk, dh, lq, scale, dP, 0, lk, true, Q, 0, pq.Ld, false, 0f, dK, 0, pdk.Ld, null, 1);
+            SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, K, pk.Ld, dQ, pdq.Ld, false, pack);
+            SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dK, pdk.Ld, false, pack);
         });
     }
 
     public void RefAttention(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, float scale, in HeadView output, Tensor probs)
     {
-        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, cols = lk + 1;
+        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, cols = lk + 1, lkp = RoundUp16(cols);
         HeadPtr pq = new(refs.Q), pk = new(refs.K), pv = new(refs.V), pkp = new(patchK), pvp = new(patchV), po = new(output);
         float* pp = Ptr(probs);
-        CpuParallel.For(s.Batch * heads, Threads, 4L * lq * cols * dh, bh =>
+        ForWithScratch(s.Batch * heads, 4L * lq * cols * dh, (dh + lq) * lkp + SliceGemm.ScratchFor(Math.Max(dh, lk)), (scratch, bh) =>
         {
             int b = bh / heads, h = bh % heads;
             float* Q = pq.At(b, h), Kr = pk.At(b, h), Vr = pv.At(b, h), Kp = pkp.At(b, h), Vp = pvp.At(b, h), O = po.At(b, h);
-            float* P = pp + (long)bh * lq * cols;
-            // P[:, :Lk] = Q·Kpᵀ·scale, P[:, Lk] = q·k_own·scale, then softmax per row.
-            Sgemm.Run(1, lq, lk, dh, scale, Q, 0, pq.Ld, false, Kp, 0, pkp.Ld, true, 0f, P, 0, cols, null, 1);
+            float* P = pp + (long)bh * lq * cols, Kt = scratch, S = Kt + dh * lkp, pack = S + lq * lkp;
+            // S[:, :Lk] = Q·Kpᵀ·scale, S[:, Lk] = q·k_own·scale, P = softmax per row.
+            SliceGemm.Transpose(Kp, lk, dh, pkp.Ld, Kt, lkp);
+            SliceGemm.Run(lq, lkp, dh, scale, Q, pq.Ld, false, Kt, lkp, S, lkp, false, pack);
             for (int i = 0; i < lq; i++)
             {
-                var row = new Span<float>(P + (long)i * cols, cols);
-                row[lk] = scale * TensorPrimitives.Dot(pq.Row(Q, i, dh), pk.Row(Kr, i, dh));
-                SoftmaxRow(row, row, log: false);
+                S[i * lkp + lk] = scale * TensorPrimitives.Dot(pq.Row(Q, i, dh), pk.Row(Kr, i, dh));
+                RowSoftmax.Forward(S + i * lkp, null, P + (long)i * cols, cols);
             }
             // O = P[:, :Lk]·Vp + P[:, Lk]·v_own
-            Sgemm.Run(1, lq, dh, lk, 1f, P, 0, cols, false, Vp, 0, pvp.Ld, false, 0f, O, 0, po.Ld, null, 1);
+            SliceGemm.Run(lq, dh, lk, 1f, P, cols, false, Vp, pvp.Ld, O, po.Ld, false, pack);
             for (int i = 0; i < lq; i++)
             {
                 var o = po.Row(O, i, dh);
@@ -99,33 +97,34 @@ public sealed unsafe partial class CpuBackend
     public void RefAttentionBackward(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, Tensor probs, in HeadView dOutput, float scale,
         in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV)
     {
-        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, cols = lk + 1;
+        int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, cols = lk + 1, lkp = RoundUp16(cols);
         HeadPtr pq = new(refs.Q), pk = new(refs.K), pv = new(refs.V), pkp = new(patchK), pvp = new(patchV), pdo = new(dOutput);
         HeadPtr pdq = new(dRefs.Q), pdk = new(dRefs.K), pdv = new(dRefs.V), pdkp = new(dPatchK), pdvp = new(dPatchV);
         float* pp = Ptr(probs);
-        ForWithScratch(s.Batch * heads, 8L * lq * cols * dh, lq * cols, (dP, bh) =>
+        ForWithScratch(s.Batch * heads, 8L * lq * cols * dh, (dh + lq) * lkp + SliceGemm.ScratchFor(Math.Max(Math.Max(dh, lk), lq)), (scratch, bh) =>
         {
             int b = bh / heads, h = bh % heads;
             float* Q = pq.At(b, h), Kr = pk.At(b, h), Vr = pv.At(b, h), Kp = pkp.At(b, h), Vp = pvp.At(b, h), dO = pdo.At(b, h);
             float* dQ = pdq.At(b, h), dKr = pdk.At(b, h), dVr = pdv.At(b, h), dKp = pdkp.At(b, h), dVp = pdvp.At(b, h);
-            float* P = pp + (long)bh * lq * cols;
+            float* P = pp + (long)bh * lq * cols, Vt = scratch, dP = Vt + dh * lkp, pack = dP + lq * lkp;
             // dVp = P[:, :Lk]ᵀ·dO ; dP[:, :Lk] = dO·Vpᵀ
-            Sgemm.Run(1, lk, dh, lq, 1f, P, 0, cols, true, dO, 0, pdo.Ld, false, 0f, dVp, 0, pdvp.Ld, null, 1);
-            Sgemm.Run(1, lq, lk, dh, 1f, dO, 0, pdo.Ld, false, Vp, 0, pvp.Ld, true, 0f, dP, 0, cols, null, 1);
+            SliceGemm.Run(lk, dh, lq, 1f, P, cols, true, dO, pdo.Ld, dVp, pdvp.Ld, false, pack);
+            SliceGemm.Transpose(Vp, lk, dh, pvp.Ld, Vt, lkp);
+            SliceGemm.Run(lq, lkp, dh, 1f, dO, pdo.Ld, false, Vt, lkp, dP, lkp, false, pack);
             for (int i = 0; i < lq; i++)
             {
                 var dOi = pdo.Row(dO, i, dh);
                 // the own value: dv_own = p_own·dO ; dP[:, Lk] = dO·v_own
                 TensorPrimitives.Multiply(dOi, P[(long)i * cols + lk], pdv.Row(dVr, i, dh));
-                dP[(long)i * cols + lk] = TensorPrimitives.Dot(dOi, pv.Row(Vr, i, dh));
-                SoftmaxGradRow(new ReadOnlySpan<float>(P + (long)i * cols, cols), new Span<float>(dP + (long)i * cols, cols));
+                dP[i * lkp + lk] = TensorPrimitives.Dot(dOi, pv.Row(Vr, i, dh));
+                RowSoftmax.Backward(P + (long)i * cols, dP + i * lkp, cols);
             }
             // dQ = dS[:, :Lk]·Kp·scale + dS[:, Lk]·k_own·scale ; dKp = dS[:, :Lk]ᵀ·Q·scale ; dk_own = dS[:, Lk]·q·scale
-            Sgemm.Run(1, lq, dh, lk, scale, dP, 0, cols, false, Kp, 0, pkp.Ld, false, 0f, dQ, 0, pdq.Ld, null, 1);
-            Sgemm.Run(1, lk, dh, lq, scale, dP, 0, cols, true, Q, 0, pq.Ld, false, 0f, dKp, 0, pdkp.Ld, null, 1);
+            SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, Kp, pkp.Ld, dQ, pdq.Ld, false, pack);
+            SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dKp, pdkp.Ld, false, pack);
             for (int i = 0; i < lq; i++)
             {
-                float ds = scale * dP[(long)i * cols + lk];
+                float ds = scale * dP[i * lkp + lk];
                 var dq = pdq.Row(dQ, i, dh);
                 TensorPrimitives.MultiplyAdd(pk.Row(Kr, i, dh), ds, dq, dq);
                 TensorPrimitives.Multiply(pq.Row(Q, i, dh), ds, pdk.Row(dKr, i, dh));
@@ -133,11 +132,13 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
+    private static int RoundUp16(int n) => (n + 15) & ~15;
+
     private delegate void ScratchBody(float* scratch, int item);
 
     /// <summary>
     /// body(scratch, i) for every i in [0, count) across threads, each thread with one scratch block of
-    /// scratchLength floats, rented rather than allocated: the attention backwards run for every block
+    /// scratchLength floats, rented rather than allocated: the attention kernels run for every block
     /// of every training step.
     /// </summary>
     private void ForWithScratch(int count, long costPerItem, int scratchLength, ScratchBody body) =>
@@ -151,12 +152,4 @@ public sealed unsafe partial class CpuBackend
             }
             finally { System.Buffers.ArrayPool<float>.Shared.Return(scratch); }
         });
-
-    /// <summary>In place: dS = P ∘ (dP − Σ_j dP·P), the softmax backward of one row.</summary>
-    private static void SoftmaxGradRow(ReadOnlySpan<float> p, Span<float> d)
-    {
-        float dot = TensorPrimitives.Dot(p, d);
-        TensorPrimitives.Subtract(d, dot, d);
-        TensorPrimitives.Multiply(d, p, d);
-    }
 }
