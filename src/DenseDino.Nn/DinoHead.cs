@@ -42,11 +42,8 @@ public sealed class DinoHead : Module
     /// <summary>x [..., D] → logits [..., K].</summary>
     public Tensor Forward(Tensor x)
     {
-        for (int i = 0; i < layers.Count; i++)
-        {
-            x = layers[i].Forward(x);
-            if (i < layers.Count - 1) x = Ops.Gelu(x);
-        }
+        x = layers[0].Forward(x);
+        for (int i = 1; i < layers.Count; i++) x = layers[i].ForwardOnGelu(x);  // a GELU between consecutive linears
         return LastLayer.Forward(Ops.L2Normalize(x));                             // [..., K]
     }
 }

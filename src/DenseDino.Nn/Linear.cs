@@ -22,4 +22,7 @@ public sealed class Linear : Module
 
     /// <summary>x [..., in] → [..., out].</summary>
     public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+
+    /// <summary>This layer applied to gelu(pre), pre [..., in] → [..., out]; gelu(pre) is recomputed in backward, not kept.</summary>
+    public Tensor ForwardOnGelu(Tensor pre) => Ops.GeluLinear(pre, Weight, Bias);
 }

@@ -403,6 +403,15 @@ public sealed class FiniteDifferenceTests : IDisposable
     }
 
     [Fact]
+    public void GeluLinear()
+    {
+        var rng = new Random(27);
+        // pre [2, 3, 7] (odd, three leading dims), weight [5, 7], with and without bias.
+        Check(t => Ops.GeluLinear(t[0], t[1], t[2]), [Uniform(rng, [2, 3, 7], -2.5f, 2.5f), Uniform(rng, [5, 7]), Uniform(rng, [5])]);
+        Check(t => Ops.GeluLinear(t[0], t[1]), [Uniform(rng, [1, 9], -2.5f, 2.5f), Uniform(rng, [1, 9])]);
+    }
+
+    [Fact]
     public void CompositeMlpWithSoftCrossEntropy()
     {
         var rng = new Random(25);

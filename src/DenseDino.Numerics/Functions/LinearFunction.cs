@@ -16,46 +16,67 @@ internal sealed class LinearFunction : Function
 
     public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias)
     {
-        Check.SameBackend("Linear", x, weight, "x", "weight");
-        Check.Rank("Linear", "x", x, 1);
-        Check.Rank("Linear", "weight", weight, 2, 2);
-        int inF = weight.Shape[1], outF = weight.Shape[0];
-        if (x.Shape[^1] != inF) throw new ArgumentException($"Linear: x {x.Shape}, weight {weight.Shape}: {x.Shape[^1]} != {inF}");
-        if (bias is not null)
-        {
-            Check.SameBackend("Linear", x, bias, "x", "bias");
-            Check.ShapeEquals("Linear", "bias", bias, [outF]);
-        }
-        int rows = checked((int)(x.Length / Math.Max(inF, 1)));
-        if (inF == 0) rows = checked((int)x.Shape.Product(0, x.Rank - 1));
-        var outDims = x.Shape.ToArray();
-        outDims[^1] = outF;
-        var y = Tensor.Empty(x.Backend, outDims);
-        x.Backend.MatMul(x, weight, bias, new GemmShape(1, rows, outF, inF, false, true, 0, 0, 0), 1f, 0f, y);
+        var (rows, inF, outF) = CheckShapes("Linear", x, weight, bias);
+        var y = Forward(x, weight, bias, rows, inF, outF);
         var fn = new LinearFunction { x = x, w = weight, rows = rows, inF = inF, outF = outF };
         return fn.Record(y, x, weight, bias);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g)
+    protected internal override Tensor?[] Backward(Tensor g) =>
+        [NeedsGrad(0) ? InputGrad(g, w, x.Shape, rows, inF, outF) : null,
+         NeedsGrad(1) ? WeightGrad(g, x, w.Shape, rows, inF, outF) : null,
+         NeedsGrad(2) ? BiasGrad(g, rows, outF) : null];
+
+    /// <summary>Validates x [..., in], weight [out, in], bias [out]; returns (rows, in, out).</summary>
+    internal static (int Rows, int In, int Out) CheckShapes(string op, Tensor x, Tensor weight, Tensor? bias)
     {
-        var be = g.Backend;
-        Tensor? dx = null, dw = null, db = null;
-        if (NeedsGrad(0))
+        Check.SameBackend(op, x, weight, "x", "weight");
+        Check.Rank(op, "x", x, 1);
+        Check.Rank(op, "weight", weight, 2, 2);
+        int inF = weight.Shape[1], outF = weight.Shape[0];
+        if (x.Shape[^1] != inF) throw new ArgumentException($"{op}: x {x.Shape}, weight {weight.Shape}: {x.Shape[^1]} != {inF}");
+        if (bias is not null)
         {
-            dx = Tensor.Empty(be, x.Shape); // dx = dy · W
-            be.MatMul(g, w, null, new GemmShape(1, rows, inF, outF, false, false, 0, 0, 0), 1f, 0f, dx);
+            Check.SameBackend(op, x, bias, "x", "bias");
+            Check.ShapeEquals(op, "bias", bias, [outF]);
         }
-        if (NeedsGrad(1))
-        {
-            dw = Tensor.Empty(be, w.Shape); // dW = dyᵀ · x
-            be.MatMul(g, x, null, new GemmShape(1, outF, inF, rows, true, false, 0, 0, 0), 1f, 0f, dw);
-        }
-        if (NeedsGrad(2))
-        {
-            db = Tensor.Empty(be, [outF]);
-            using var g3 = g.View(0, [1, rows, outF]);
-            be.Reduce(ReduceOp.Sum, g3, 1, rows, outF, db, null);
-        }
-        return [dx, dw, db];
+        int rows = checked((int)(x.Length / Math.Max(inF, 1)));
+        if (inF == 0) rows = checked((int)x.Shape.Product(0, x.Rank - 1));
+        return (rows, inF, outF);
+    }
+
+    /// <summary>y [..., out] = x · Wᵀ + bias.</summary>
+    internal static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, int rows, int inF, int outF)
+    {
+        var outDims = x.Shape.ToArray();
+        outDims[^1] = outF;
+        var y = Tensor.Empty(x.Backend, outDims);
+        x.Backend.MatMul(x, weight, bias, new GemmShape(1, rows, outF, inF, false, true, 0, 0, 0), 1f, 0f, y);
+        return y;
+    }
+
+    /// <summary>dx = dy · W.</summary>
+    internal static Tensor InputGrad(Tensor g, Tensor w, Shape xShape, int rows, int inF, int outF)
+    {
+        var dx = Tensor.Empty(g.Backend, xShape);
+        g.Backend.MatMul(g, w, null, new GemmShape(1, rows, inF, outF, false, false, 0, 0, 0), 1f, 0f, dx);
+        return dx;
+    }
+
+    /// <summary>dW = dyᵀ · x.</summary>
+    internal static Tensor WeightGrad(Tensor g, Tensor x, Shape wShape, int rows, int inF, int outF)
+    {
+        var dw = Tensor.Empty(g.Backend, wShape);
+        g.Backend.MatMul(g, x, null, new GemmShape(1, outF, inF, rows, true, false, 0, 0, 0), 1f, 0f, dw);
+        return dw;
+    }
+
+    /// <summary>db = column sums of dy.</summary>
+    internal static Tensor BiasGrad(Tensor g, int rows, int outF)
+    {
+        var db = Tensor.Empty(g.Backend, [outF]);
+        using var g3 = g.View(0, [1, rows, outF]);
+        g.Backend.Reduce(ReduceOp.Sum, g3, 1, rows, outF, db, null);
+        return db;
     }
 }

@@ -1,0 +1,74 @@
+using DenseDino.Backends.Cpu;
+using DenseDino.Numerics.Autograd;
+
+namespace DenseDino.Numerics.Tests;
+
+/// <summary>Ops.GeluLinear against Linear(Gelu(pre)): same numbers, one [rows, hidden] activation less kept for backward.</summary>
+public sealed class GeluLinearTests : IDisposable
+{
+    private readonly CpuBackend be = new(2);
+    public void Dispose() => be.Dispose();
+
+    [Theory]
+    [InlineData(37, 24, 11, true)]
+    [InlineData(1, 9, 1, false)]
+    public void EqualsLinearOfGelu(int rows, int hidden, int outF, bool bias)
+    {
+        var rng = new Random(rows + hidden);
+        using var scope = TensorScope.Begin();
+        var pre = Param(rng, [rows, hidden], 3f);
+        var w = Param(rng, [outF, hidden], 1f);
+        var b = bias ? Param(rng, [outF], 1f) : null;
+        var weights = Tensor.FromArray(be, Enumerable.Range(0, rows * outF).Select(_ => rng.NextSingle() * 2 - 1).ToArray(), [rows, outF]);
+        Tensor?[] inputs = [pre, w, b];
+
+        var (fused, fusedGrads) = OutputAndGrads(() => Ops.GeluLinear(pre, w, b), weights, inputs);
+        var (plain, plainGrads) = OutputAndGrads(() => Ops.Linear(Ops.Gelu(pre), w, b), weights, inputs);
+        Close("y", plain, fused);
+        for (int i = 0; i < inputs.Length; i++)
+            if (inputs[i] is not null) Close($"grad {i}", plainGrads[i]!, fusedGrads[i]!);
+    }
+
+    [Fact]
+    public void KeepsOneHiddenActivationLessForBackward()
+    {
+        const int rows = 64, hidden = 96, outF = 8;
+        var rng = new Random(3);
+        using var scope = TensorScope.Begin();
+        var pre = Param(rng, [rows, hidden], 3f);
+        var w = Param(rng, [outF, hidden], 1f);
+        long before = be.Pool.FloatsInUse;
+        var fused = Ops.GeluLinear(pre, w);
+        long fusedHeld = be.Pool.FloatsInUse - before;
+        var plain = Ops.Linear(Ops.Gelu(pre), w);
+        long plainHeld = be.Pool.FloatsInUse - before - fusedHeld;
+        // Both hold y [rows, outF] until backward; the composition also holds gelu(pre) [rows, hidden].
+        Assert.Equal(rows * outF, fusedHeld);
+        Assert.Equal(rows * outF + rows * hidden, plainHeld);
+        Assert.NotNull(fused.GradFn);
+        Assert.NotNull(plain.GradFn);
+    }
+
+    private Tensor Param(Random rng, int[] shape, float range)
+    {
+        var t = Tensor.FromArray(be, Enumerable.Range(0, shape.Aggregate(1, (a, d) => a * d)).Select(_ => (rng.NextSingle() * 2 - 1) * range).ToArray(), shape);
+        t.RequiresGrad = true;
+        return t;
+    }
+
+    private static (float[] Out, float[]?[] Grads) OutputAndGrads(Func<Tensor> f, Tensor weights, Tensor?[] inputs)
+    {
+        var y = f();
+        Ops.Sum(Ops.Mul(y, weights)).Backward();
+        var grads = inputs.Select(x => x?.Grad?.ToArray()).ToArray();
+        foreach (var x in inputs) x?.ZeroGrad();
+        return (y.ToArray(), grads);
+    }
+
+    private static void Close(string what, float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5 + 1e-5 * Math.Abs(expected[i]), $"{what}[{i}]: fused {actual[i]:R}, composed {expected[i]:R}");
+    }
+}
