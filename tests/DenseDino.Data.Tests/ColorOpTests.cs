@@ -95,6 +95,41 @@ public class ColorOpTests
         return (Clip(h * 255.0), Clip(s * 255.0), maxc);
     }
 
+    /// <summary>The table-driven hsv2rgb equals Pillow's arithmetic (the direct formula, kept here) for all 2^24 (h, s, v).</summary>
+    [Fact]
+    public void HsvToRgbEqualsPillowsArithmeticForEveryTriple()
+    {
+        Parallel.For(0, 256, h =>
+        {
+            for (int sat = 0; sat < 256; sat++)
+                for (int v = 0; v < 256; v++)
+                {
+                    var expected = DirectHsvToRgb((byte)h, (byte)sat, (byte)v);
+                    var actual = PilColor.HsvToRgb((byte)h, (byte)sat, (byte)v);
+                    if (expected != actual) Assert.Fail($"hsv ({h}, {sat}, {v}): rgb {actual}, Pillow's arithmetic {expected}");
+                }
+        });
+    }
+
+    private static (byte R, byte G, byte B) DirectHsvToRgb(byte hIn, byte sIn, byte vIn)
+    {
+        if (sIn == 0) return (vIn, vIn, vIn);
+        int i = (int)Math.Floor((float)hIn * 6.0 / 255.0);
+        float f = (float)((float)hIn * 6.0 / 255.0 - i);
+        float fs = (float)(sIn / 255.0);
+        static byte Round(double x) { int r = (int)(x + 0.5); return r >= 255 ? (byte)255 : (byte)r; }
+        byte p = Round(vIn * (1.0 - fs)), q = Round(vIn * (1.0 - fs * f)), t = Round(vIn * (1.0 - fs * (1.0 - f))), v = vIn;
+        return (i % 6) switch
+        {
+            0 => (v, t, p),
+            1 => (q, v, p),
+            2 => (p, v, t),
+            3 => (p, q, v),
+            4 => (t, p, v),
+            _ => (v, p, q),
+        };
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
