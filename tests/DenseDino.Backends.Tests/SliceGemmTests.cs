@@ -94,6 +94,20 @@ public unsafe class SliceGemmTests
         for (int j = 0; j < n; j++) Assert.True(Math.Abs(d[j] - p[j] * (d0[j] - dot)) <= 1e-6, $"grad [{j}] of {n}");
     }
 
+    [Theory]
+    [InlineData(37, 3)]
+    [InlineData(37, 35)]
+    [InlineData(5, 0)]
+    public void RowSoftmaxTurnsARowWithANaNLogitToNaN(int n, int at)
+    {
+        // As torch: a NaN logit poisons its whole row instead of vanishing into a finite max.
+        var rng = new Random(n + at);
+        float[] s = Enumerable.Range(0, n).Select(_ => rng.NextSingle() * 4 - 2).ToArray(), p = new float[n];
+        s[at] = float.NaN;
+        fixed (float* ps = s, pp = p) RowSoftmax.Forward(ps, null, pp, n);
+        Assert.All(p, x => Assert.True(float.IsNaN(x)));
+    }
+
     private static float[] Matrix(Random rng, int rows, int cols, int ld)
     {
         var m = new float[Math.Max(1, rows * ld)];

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DenseDino.Backends.Cpu.Kernels;
 
@@ -18,7 +19,9 @@ internal static class FastExp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> NonPositive(Vector256<float> x)
     {
-        x = Vector256.Max(x, Vector256.Create(Lowest));
+        // Raw AVX max/convert: the portable Vector256.Max/ConvertToInt32 add NaN and saturation fix-ups
+        // (NaN still propagates: vmaxps returns its second operand, x, when x is NaN).
+        x = Avx.IsSupported ? Avx.Max(Vector256.Create(Lowest), x) : Vector256.Max(x, Vector256.Create(Lowest));
         var n = Vector256.Floor(x * Vector256.Create(1.44269504088896341f) + Vector256.Create(0.5f));
         var r = x - n * Vector256.Create(0.693359375f) + n * Vector256.Create(2.12194440e-4f);
         var p = Vector256.Create(1.9875691500e-4f);
@@ -28,7 +31,9 @@ internal static class FastExp
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
         var y = Vector256.FusedMultiplyAdd(p, r * r, r + Vector256<float>.One);
-        var scale = Vector256.ShiftLeft(Vector256.ConvertToInt32(n) + Vector256.Create(127), 23).AsSingle();
+        // n is integral in [-126, 0]: truncation is exact and nothing saturates.
+        var ni = Avx.IsSupported ? Avx.ConvertToVector256Int32WithTruncation(n) : Vector256.ConvertToInt32(n);
+        var scale = Vector256.ShiftLeft(ni + Vector256.Create(127), 23).AsSingle();
         return y * scale;
     }
 

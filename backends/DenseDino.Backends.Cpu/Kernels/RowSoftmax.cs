@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace DenseDino.Backends.Cpu.Kernels;
 
@@ -21,8 +22,11 @@ internal static unsafe class RowSoftmax
         for (int j = 0; j < 8; j++) t[j] = j < tail ? (mask == null ? s[body + j] : s[body + j] + mask[body + j]) : float.NegativeInfinity;
         var vt = Vector256.Load(t);
 
+        // Raw vmaxps: the portable Vector256.Max's NaN and signed-zero fix-ups put five dependent
+        // instructions on the loop-carried chain. A NaN logit still turns the row to NaN through the sum.
         var vmax = vt;
-        for (int j = 0; j < body; j += 8) vmax = Vector256.Max(vmax, Logit(s, mask, j));
+        if (Avx.IsSupported) for (int j = 0; j < body; j += 8) vmax = Avx.Max(vmax, Logit(s, mask, j));
+        else for (int j = 0; j < body; j += 8) vmax = Vector256.Max(vmax, Logit(s, mask, j));
         var vm = Vector256.Create(HorizontalMax(vmax));
         var vsum = Vector256<float>.Zero;
         for (int j = 0; j < body; j += 8)
@@ -73,9 +77,8 @@ internal static unsafe class RowSoftmax
 
     private static float HorizontalMax(Vector256<float> v)
     {
-        var m = Vector128.Max(v.GetLower(), v.GetUpper());
-        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
-        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
-        return m.ToScalar();
+        float max = v[0];
+        for (int i = 1; i < 8; i++) max = MathF.Max(max, v[i]);
+        return max;
     }
 }
