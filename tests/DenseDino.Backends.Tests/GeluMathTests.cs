@@ -41,4 +41,13 @@ public class GeluMathTests
             }
         }
     }
+
+    [Fact]
+    public void NaNPassesThroughEveryLane()
+    {
+        var v = Vector256.Create(float.NaN, 1f, float.NaN, -7f, 0f, float.NaN, 30f, -0.5f);
+        var cdf = GeluMath.Cdf(v);
+        for (int l = 0; l < 8; l++) Assert.Equal(float.IsNaN(v[l]), float.IsNaN(cdf[l]));
+        Assert.True(float.IsNaN(GeluMath.Cdf(float.NaN)));
+    }
 }
