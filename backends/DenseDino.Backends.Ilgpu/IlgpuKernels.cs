@@ -15,7 +15,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<Index1D, V, V, V, BroadcastArgs>? binaryBroadcast;
     private Action<Index1D, V, ulong, float, float>? dropout;
     private Action<Index1D, V, V, int, float>? clip;
-    private Action<Index1D, V, V, V, V, AdamArgs>? adamW;
+    private Action<Index1D, V, V, V, V, V, V, AdamArgs>? adamW;
     private Action<Index1D, V, V, float>? ema;
     private Action<Index1D, V, V, CopyArgs>? stridedCopy;
     private Action<Index1D, V, VI, V, int, int, int>? indexSelect, indexAdd;
@@ -54,7 +54,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<Index1D, V, V, V, BroadcastArgs> BinaryBroadcast => binaryBroadcast ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, BroadcastArgs>(ElementwiseKernels.BinaryBroadcast);
     public Action<Index1D, V, ulong, float, float> Dropout => dropout ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, ulong, float, float>(ElementwiseKernels.Dropout);
     public Action<Index1D, V, V, int, float> Clip => clip ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, float>(ElementwiseKernels.ClipByNorm);
-    public Action<Index1D, V, V, V, V, AdamArgs> AdamW => adamW ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, AdamArgs>(ElementwiseKernels.AdamW);
+    public Action<Index1D, V, V, V, V, V, V, AdamArgs> AdamW => adamW ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, AdamArgs>(ElementwiseKernels.AdamW);
     public Action<Index1D, V, V, float> Ema => ema ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, float>(ElementwiseKernels.Ema);
     public Action<Index1D, V, V, CopyArgs> StridedCopy => stridedCopy ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, CopyArgs>(MovementKernels.StridedCopy);
     public Action<Index1D, V, VI, V, int, int, int> IndexSelect => indexSelect ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, VI, V, int, int, int>(MovementKernels.IndexSelect);

@@ -67,12 +67,18 @@ public sealed class AdamWOptimizer : IDisposable
     /// </summary>
     public float[] ClipGradients(float maxNorm)
     {
-        norms.Backend.Fill(norms, 0f);
-        for (int i = 0; i < slots.Count; i++)
-            if (slots[i].Param.Grad is { } g) Optim.SumOfSquares(g, norms, i);
+        MeasureGradientNorms();
         for (int i = 0; i < slots.Count; i++)
             if (slots[i].Param.Grad is { } g) Optim.ClipByNorm(g, norms, i, maxNorm);
         return Array.ConvertAll(norms.ToArray(), MathF.Sqrt);
+    }
+
+    // norms[i] = Σ grad² of slot i (0 without a gradient), on the device.
+    private void MeasureGradientNorms()
+    {
+        norms.Backend.Fill(norms, 0f);
+        for (int i = 0; i < slots.Count; i++)
+            if (slots[i].Param.Grad is { } g) Optim.SumOfSquares(g, norms, i);
     }
 
     /// <summary>Drops the gradients of parameters whose name contains "last_layer" (DINO freezes them during the first epochs).</summary>
@@ -83,15 +89,32 @@ public sealed class AdamWOptimizer : IDisposable
     }
 
     /// <summary>One AdamW update of every parameter that has a gradient; weightDecay applies to group 0 only.</summary>
-    public void Step(float learningRate, float weightDecay)
+    public void Step(float learningRate, float weightDecay) => Step(learningRate, weightDecay, 0f, null, 0f);
+
+    /// <summary>
+    /// A training step's whole update, one pass over each parameter's tensors: the per-parameter clip of
+    /// <see cref="ClipGradients"/> when clipMaxNorm &gt; 0 (the norms are measured first; the gradients are
+    /// read scaled, not rewritten), the AdamW step, and teacher ← m·teacher + (1 − m)·parameter for every
+    /// stepped parameter whose name <paramref name="teacher"/> maps. Returns the names whose teacher was
+    /// updated: the caller updates the others (parameters without a gradient, or not trained).
+    /// </summary>
+    public IReadOnlySet<string> Step(float learningRate, float weightDecay, float clipMaxNorm,
+        IReadOnlyDictionary<string, Tensor>? teacher, float momentum)
     {
         StepCount++;
-        foreach (var s in slots)
+        if (clipMaxNorm > 0) MeasureGradientNorms();
+        var updated = new HashSet<string>();
+        for (int i = 0; i < slots.Count; i++)
         {
+            var s = slots[i];
             if (s.Param.Grad is not { } g) continue;
             s.Steps++;
-            Optim.AdamW(s.Param, g, s.M, s.V, new AdamWStep(learningRate, Beta1, Beta2, Eps, s.Regularized ? weightDecay : 0f, s.Steps));
+            Tensor? t = teacher is not null && teacher.TryGetValue(s.Name, out var tt) ? tt : null;
+            if (t is not null) updated.Add(s.Name);
+            Optim.AdamW(s.Param, g, s.M, s.V, new AdamWStep(learningRate, Beta1, Beta2, Eps, s.Regularized ? weightDecay : 0f, s.Steps),
+                new AdamWFusion(clipMaxNorm > 0 ? norms : null, i, clipMaxNorm, t, momentum));
         }
+        return updated;
     }
 
     public void Dispose()

@@ -71,3 +71,12 @@ public readonly record struct QkvViews(HeadView Q, HeadView K, HeadView V)
 
 /// <summary>Hyper-parameters of one AdamW step; Step counts from 1.</summary>
 public readonly record struct AdamWStep(float LearningRate, float Beta1, float Beta2, float Eps, float WeightDecay, int Step);
+
+/// <summary>
+/// What an AdamW pass may fold in, so that a training step reads each parameter's tensors once: DINO's
+/// per-tensor gradient clip (the gradient as read is scaled by min(1, ClipMaxNorm / (sqrt(ClipSumSquares[ClipIndex])
+/// + 1e-6)); the gradient tensor itself is not written) and the teacher's EMA of the updated parameter
+/// (Teacher = TeacherMomentum·Teacher + (1 − TeacherMomentum)·param). The default folds in neither.
+/// </summary>
+public readonly record struct AdamWFusion(Tensor? ClipSumSquares = null, int ClipIndex = 0, float ClipMaxNorm = 0f,
+    Tensor? Teacher = null, float TeacherMomentum = 0f);

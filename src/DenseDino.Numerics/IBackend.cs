@@ -108,7 +108,7 @@ public interface IBackend : IDisposable
     /// <summary>x *= min(1, maxNorm / (sqrt(sumSquares[index]) + 1e-6)).</summary>
     void ClipByNorm(Tensor x, Tensor sumSquares, int index, float maxNorm);
     /// <summary>One decoupled-weight-decay Adam step (torch.optim.AdamW) on param, updating m and v.</summary>
-    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step);
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion);
     /// <summary>teacher = momentum·teacher + (1 − momentum)·student.</summary>
     void Ema(Tensor teacher, Tensor student, float momentum);
 }

@@ -20,14 +20,26 @@ public static class Optim
         x.Backend.ClipByNorm(x, sumSquares, index, maxNorm);
     }
 
-    public static void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step)
+    /// <summary>One AdamW step; <paramref name="fusion"/> may fold the gradient clip and the teacher's EMA into the same pass.</summary>
+    public static void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion = default)
     {
         Check.SameBackend("AdamW", param, grad, "param", "grad");
         Check.ShapeEquals("AdamW", "grad", grad, param.Shape);
         Check.ShapeEquals("AdamW", "m", m, param.Shape);
         Check.ShapeEquals("AdamW", "v", v, param.Shape);
         if (step.Step < 1) throw new ArgumentException($"AdamW: step counts from 1, got {step.Step}");
-        param.Backend.AdamW(param, grad, m, v, step);
+        if (fusion.ClipSumSquares is { } ss)
+        {
+            Check.SameBackend("AdamW", param, ss, "param", "clip sum of squares");
+            if (fusion.ClipIndex < 0 || fusion.ClipIndex >= ss.Length) throw new ArgumentException($"AdamW: clip index {fusion.ClipIndex} outside {ss.Shape}");
+            if (!(fusion.ClipMaxNorm > 0)) throw new ArgumentException($"AdamW: clip max norm must be > 0, got {fusion.ClipMaxNorm}");
+        }
+        if (fusion.Teacher is { } t)
+        {
+            Check.SameBackend("AdamW", param, t, "param", "teacher");
+            Check.ShapeEquals("AdamW", "teacher", t, param.Shape);
+        }
+        param.Backend.AdamW(param, grad, m, v, step, fusion);
     }
 
     public static void Ema(Tensor teacher, Tensor student, float momentum)

@@ -51,21 +51,25 @@ public static class TrainingStep
         student.ZeroGrad();
         l.Total.Backward();
         phaseDone?.Invoke("backward");
-        if (s.ClipGrad > 0) optimizer.ClipGradients(s.ClipGrad);
+        // Clip, AdamW and the teacher's EMA in one pass per parameter (the clip is per parameter, so
+        // dropping the frozen last layer's gradients first changes no other parameter's update).
         if (s.FreezeLastLayer) optimizer.CancelLastLayerGradients();
-        optimizer.Step(s.LearningRate, s.WeightDecay);
-        UpdateTeacher(student, teacher, s.TeacherMomentum);
+        var teacherParams = teacher.NamedParameters().ToDictionary(p => p.Name, p => p.Value);
+        var updated = optimizer.Step(s.LearningRate, s.WeightDecay, s.ClipGrad, teacherParams, s.TeacherMomentum);
+        UpdateTeacher(student, teacher, s.TeacherMomentum, skip: updated);
         student.ZeroGrad();
         phaseDone?.Invoke("update");
         return losses;
     }
 
     /// <summary>teacher ← m·teacher + (1 − m)·student over every matched parameter (weight_g included: DINO zips all parameters).</summary>
-    public static void UpdateTeacher(DenseDinoModel student, DenseDinoModel teacher, float momentum)
+    /// <param name="skip">names already updated (by the optimizer's fused pass)</param>
+    public static void UpdateTeacher(DenseDinoModel student, DenseDinoModel teacher, float momentum, IReadOnlySet<string>? skip = null)
     {
         using var a = student.NamedParameters().GetEnumerator();
         using var t = teacher.NamedParameters().GetEnumerator();
         while (a.MoveNext() && t.MoveNext())
-            Optim.Ema(t.Current.Value, a.Current.Value, momentum);
+            if (skip is null || !skip.Contains(a.Current.Name))
+                Optim.Ema(t.Current.Value, a.Current.Value, momentum);
     }
 }

@@ -351,7 +351,16 @@ public abstract class EquivalenceTests
                 b.ClipByNorm(t["x"], t["r"], 1, maxNorm);
             }, rtol: 1e-3);
         Check($"adamw {n}", [In("g", [n], 50), Acc("p", [n], 51), Acc("m", [n], 52), new Spec("v", [n], Random([n], 53, 0f, 1f), true)], (b, t) =>
-            b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3)));
+            b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3), default));
+        // Clip and the teacher's EMA folded into the pass: a clipping and a non-clipping norm.
+        foreach (float maxNorm in new[] { 0.5f, 1e6f })
+            Check($"adamw+clip+ema {n} {maxNorm}", [In("g", [n], 56), Acc("p", [n], 57), Acc("m", [n], 58),
+                new Spec("v", [n], Random([n], 59, 0f, 1f), true), Acc("t", [n], 60), Out("r", 2)], (b, t) =>
+            {
+                b.SumOfSquares(t["g"], t["r"], 1);
+                b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3),
+                    new AdamWFusion(t["r"], 1, maxNorm, t["t"], 0.996f));
+            }, rtol: 1e-3);
         Check($"ema {n}", [In("s", [n], 54), Acc("t", [n], 55)], (b, t) => b.Ema(t["t"], t["s"], 0.996f));
     }
 }

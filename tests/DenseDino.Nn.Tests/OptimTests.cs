@@ -69,4 +69,54 @@ public class OptimTests
         Assert.Null(head.LastLayer.WeightV.Grad);
         Assert.NotNull(head.Layers[0].Weight.Grad);
     }
+
+    /// <summary>
+    /// The fused update (clip + AdamW + teacher EMA in one pass) against the separate calls, bit for bit, over
+    /// two steps, with one parameter clipped, one not, and one without a gradient (stepped by neither, EMA'd by the caller).
+    /// </summary>
+    [Fact]
+    public void FusedStepEqualsClipThenStepThenEma()
+    {
+        using var scope = TensorScope.Begin();
+        var backend = TestBackend.Cpu;
+        var rng = new Random(4);
+        (string Name, float[] Init, int[] Shape)[] specs =
+            [("a.weight", Values(rng, 37, 3f), [37]), ("b.bias", Values(rng, 9, 0.1f), [9]), ("c.weight", Values(rng, 12, 1f), [3, 4])];
+        float[][] grads = [Values(rng, 37, 4f), Values(rng, 9, 0.01f), Values(rng, 12, 1f)];
+        float[][] teacherInit = specs.Select(sp => Values(rng, sp.Init.Length, 1f)).ToArray();
+
+        float[][] Run(bool fused)
+        {
+            var ps = specs.Select(sp => Tensor.Parameter(backend, sp.Init, sp.Shape, sp.Name)).ToArray();
+            var ts = specs.Select((sp, i) => Tensor.FromArray(backend, teacherInit[i], sp.Shape)).ToArray();
+            using var opt = new AdamWOptimizer(specs.Select((sp, i) => (sp.Name, ps[i])));
+            for (int step = 0; step < 2; step++)
+            {
+                foreach (var p in ps) p.ZeroGrad();
+                // c gets no gradient: the optimizer skips it and the caller EMAs it.
+                Ops.Sum(Ops.Add(Ops.Sum(Ops.Mul(ps[0], Tensor.FromArray(backend, grads[0], [37]))), Ops.Sum(Ops.Mul(ps[1], Tensor.FromArray(backend, grads[1], [9]))))).Backward();
+                if (fused)
+                {
+                    var done = opt.Step(0.01f, 0.04f, 3f, specs.Select((sp, i) => (sp.Name, ts[i])).ToDictionary(x => x.Name, x => x.Item2), 0.9f);
+                    Assert.Equal(["a.weight", "b.bias"], done.Order());
+                    Optim.Ema(ts[2], ps[2], 0.9f);
+                }
+                else
+                {
+                    opt.ClipGradients(3f);
+                    opt.Step(0.01f, 0.04f);
+                    for (int i = 0; i < ps.Length; i++) Optim.Ema(ts[i], ps[i], 0.9f);
+                }
+            }
+            return ps.Concat(ts).Concat(opt.Moments.SelectMany(x => new[] { x.M, x.V })).Select(t => t.ToArray()).ToArray();
+        }
+
+        var separate = Run(fused: false);
+        var together = Run(fused: true);
+        for (int i = 0; i < separate.Length; i++) Assert.Equal(separate[i], together[i]);
+        Assert.True(Math.Sqrt(grads[0].Sum(g => (double)g * g)) > 3, "a's gradient must be clipped for the test to mean anything");
+        Assert.True(Math.Sqrt(grads[1].Sum(g => (double)g * g)) < 3, "b's must not");
+    }
+
+    private static float[] Values(Random rng, int n, float scale) => Enumerable.Range(0, n).Select(_ => (rng.NextSingle() * 2 - 1) * scale).ToArray();
 }

@@ -122,6 +122,12 @@ public struct GemmArgs
 public struct AdamArgs
 {
     public float Beta1, Beta2, Eps, Decay, StepSize, InvSqrtBc2;
+    /// <summary>Clip: index into the sum-of-squares view, or -1 for none; the max norm.</summary>
+    public int ClipIndex;
+    public float ClipMaxNorm;
+    /// <summary>1 when the teacher view gets the EMA of the updated parameter; its momentum.</summary>
+    public int Ema;
+    public float Momentum;
 }
 
 /// <summary>Bicubic grid sample: input [N,C,H,W], grid [N,Ho,Wo,2].</summary>

@@ -30,7 +30,7 @@ public sealed partial class IlgpuBackend
         K.Clip(Count(x.Length), V(x), V(sumSquares), index, maxNorm);
     }
 
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step)
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion)
     {
         if (param.Length == 0) return;
         float lr = step.LearningRate;
@@ -39,8 +39,12 @@ public sealed partial class IlgpuBackend
         {
             Beta1 = step.Beta1, Beta2 = step.Beta2, Eps = step.Eps, Decay = 1f - lr * step.WeightDecay,
             StepSize = lr / bc1, InvSqrtBc2 = 1f / MathF.Sqrt(bc2),
+            ClipIndex = fusion.ClipSumSquares is null ? -1 : fusion.ClipIndex, ClipMaxNorm = fusion.ClipMaxNorm,
+            Ema = fusion.Teacher is null ? 0 : 1, Momentum = fusion.TeacherMomentum,
         };
-        K.AdamW(Count(param.Length), V(param), V(grad), V(m), V(v), args);
+        // Absent operands are bound to param's own view; the kernel's flags keep it from touching them.
+        K.AdamW(Count(param.Length), V(param), V(grad), V(m), V(v),
+            fusion.ClipSumSquares is { } ss ? V(ss) : V(param), fusion.Teacher is { } t ? V(t) : V(param), args);
     }
 
     public void Ema(Tensor teacher, Tensor student, float momentum)
