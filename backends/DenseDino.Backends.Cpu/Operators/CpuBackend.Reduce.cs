@@ -1,3 +1,5 @@
+using DenseDino.Backends.Cpu.Kernels;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using DenseDino.Numerics;
 
@@ -26,31 +28,64 @@ public sealed unsafe partial class CpuBackend
             });
             return;
         }
-        // Each output row accumulates n contiguous rows of length inner: vectorised over inner.
+        if (op != ReduceOp.Max)
+        {
+            ColumnSums(px, outer, n, inner, scale, py);
+            return;
+        }
+        // Each output row keeps the max of n contiguous rows of length inner.
         CpuParallelRows(outer, n * inner, o =>
         {
             var dst = new Span<float>(py + o * inner, inner);
             float* src = px + (long)o * n * inner;
-            if (op == ReduceOp.Max)
+            new ReadOnlySpan<float>(src, inner).CopyTo(dst);
+            var idx = pi == null ? default : new Span<float>(pi + o * inner, inner);
+            if (pi != null) idx.Clear();
+            for (int j = 1; j < n; j++)
             {
-                new ReadOnlySpan<float>(src, inner).CopyTo(dst);
-                var idx = pi == null ? default : new Span<float>(pi + o * inner, inner);
-                if (pi != null) idx.Clear();
-                for (int j = 1; j < n; j++)
+                float* row = src + (long)j * inner;
+                for (int i = 0; i < inner; i++)
+                    if (row[i] > dst[i])
+                    {
+                        dst[i] = row[i];
+                        if (pi != null) idx[i] = j;
+                    }
+            }
+        });
+    }
+
+    /// <summary>
+    /// y[o, i] = scale · Σ_j x[o, j, i]: a bias gradient is one output row over thousands of rows, so the
+    /// work is split by 32-column blocks (not by output row: that left one thread doing it all), each
+    /// block summed in four registers down all n rows, in row order like a running row-by-row add.
+    /// </summary>
+    private void ColumnSums(float* px, int outer, int n, int inner, float scale, float* py)
+    {
+        const int Block = 32;
+        int blocks = (inner + Block - 1) / Block;
+        CpuParallel.For(outer * blocks, Threads, (long)n * Block, t =>
+        {
+            int o = t / blocks, c0 = t % blocks * Block, w = Math.Min(Block, inner - c0);
+            float* src = px + (long)o * n * inner + c0, dst = py + (long)o * inner + c0;
+            if (w == Block && Vector256.IsHardwareAccelerated)
+            {
+                Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+                for (int j = 0; j < n; j++, src += inner)
                 {
-                    float* row = src + (long)j * inner;
-                    for (int i = 0; i < inner; i++)
-                        if (row[i] > dst[i])
-                        {
-                            dst[i] = row[i];
-                            if (pi != null) idx[i] = j;
-                        }
+                    a0 += Vector256.Load(src); a1 += Vector256.Load(src + 8);
+                    a2 += Vector256.Load(src + 16); a3 += Vector256.Load(src + 24);
                 }
+                var vs = Vector256.Create(scale);
+                if (scale != 1f) { a0 *= vs; a1 *= vs; a2 *= vs; a3 *= vs; }
+                a0.Store(dst); a1.Store(dst + 8); a2.Store(dst + 16); a3.Store(dst + 24);
                 return;
             }
-            dst.Clear();
-            for (int j = 0; j < n; j++) TensorPrimitives.Add(dst, new ReadOnlySpan<float>(src + (long)j * inner, inner), dst);
-            if (scale != 1f) TensorPrimitives.Multiply(dst, scale, dst);
+            for (int i = 0; i < w; i++)
+            {
+                float sum = 0;
+                for (int j = 0; j < n; j++) sum += src[(long)j * inner + i];
+                dst[i] = scale != 1f ? sum * scale : sum;
+            }
         });
     }
 
