@@ -107,7 +107,11 @@ public interface IBackend : IDisposable
     void SumOfSquares(Tensor x, Tensor result, int index);
     /// <summary>x *= min(1, maxNorm / (sqrt(sumSquares[index]) + 1e-6)).</summary>
     void ClipByNorm(Tensor x, Tensor sumSquares, int index, float maxNorm);
-    /// <summary>One decoupled-weight-decay Adam step (torch.optim.AdamW) on param, updating m and v.</summary>
+    /// <summary>
+    /// One decoupled-weight-decay Adam step (torch.optim.AdamW) on param, updating m and v; with the gradient
+    /// read through ClipByNorm's factor and the teacher's EMA of the new param when <paramref name="fusion"/> says so
+    /// (each exactly as the separate primitive computes it; grad is never written).
+    /// </summary>
     void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion);
     /// <summary>teacher = momentum·teacher + (1 − momentum)·student.</summary>
     void Ema(Tensor teacher, Tensor student, float momentum);
