@@ -38,6 +38,24 @@ public class VectorisedFilterTests
         Assert.Equal(ScalarBlur(image, sigma), GaussianBlur.Blur(image, sigma).Pixels);
     }
 
+    [Theory]
+    [InlineData(37, 29, 1.17)]
+    [InlineData(5, 1, 0.8)]
+    [InlineData(64, 64, 0.0)]
+    [InlineData(31, 7, 1.99)]
+    public void SaturationEqualsTheScalarBlend(int w, int h, double factor)
+    {
+        var image = RandomImage(new Random(w * 7 + h), w, h);
+        var px = image.Pixels;
+        var want = new byte[px.Length];
+        for (int i = 0; i < px.Length; i++)
+        {
+            byte l = PilColor.Luma(px[i / 3 * 3], px[i / 3 * 3 + 1], px[i / 3 * 3 + 2]);
+            want[i] = PilColor.Blend(l, px[i], factor);
+        }
+        Assert.Equal(want, PilColor.AdjustSaturation(image, factor).Pixels);
+    }
+
     private static RgbImage RandomImage(Random rng, int w, int h)
     {
         var pixels = new byte[w * h * 3];
