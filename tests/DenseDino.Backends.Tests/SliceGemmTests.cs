@@ -89,7 +89,7 @@ public unsafe class SliceGemmTests
 
         // backward: d = p ∘ (d − Σ p·d)
         float[] d = Enumerable.Range(0, n).Select(_ => rng.NextSingle() * 2 - 1).ToArray(), d0 = (float[])d.Clone();
-        fixed (float* pp = p, pd = d) RowSoftmax.Backward(pp, pd, n);
+        fixed (float* pp = p, pd = d) RowSoftmax.Backward(pp, pd, pd, n);
         double dot = Enumerable.Range(0, n).Sum(j => (double)p[j] * d0[j]);
         for (int j = 0; j < n; j++) Assert.True(Math.Abs(d[j] - p[j] * (d0[j] - dot)) <= 1e-6, $"grad [{j}] of {n}");
     }

@@ -6,7 +6,8 @@ namespace DenseDino.Backends.Cpu.Kernels;
 /// <summary>
 /// Softmax of one short row in two vector passes (max; exp, sum and store) plus a scale, with the
 /// additive mask folded in. Attention calls this per query row, where the rows are 37-197 long and
-/// four separate TensorPrimitives calls per row cost more than the exponentials.
+/// four separate TensorPrimitives calls per row cost more than the exponentials; the Softmax primitive
+/// uses it for every row too.
 /// </summary>
 internal static unsafe class RowSoftmax
 {
@@ -51,8 +52,8 @@ internal static unsafe class RowSoftmax
         for (int j = 0; j < n; j++) p[j] /= sum;
     }
 
-    /// <summary>In place: d = p ∘ (d − Σ p·d), the softmax backward of one row.</summary>
-    public static void Backward(float* p, float* d, int n)
+    /// <summary>dst = p ∘ (d − Σ p·d), the softmax backward of one row; dst may be d.</summary>
+    public static void Backward(float* p, float* d, float* dst, int n)
     {
         int j = 0;
         float dot = 0;
@@ -67,9 +68,9 @@ internal static unsafe class RowSoftmax
         if (Vector256.IsHardwareAccelerated)
         {
             var vdot = Vector256.Create(dot);
-            for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.Load(p + j) * (Vector256.Load(d + j) - vdot), d + j);
+            for (; j + 8 <= n; j += 8) Vector256.Store(Vector256.Load(p + j) * (Vector256.Load(d + j) - vdot), dst + j);
         }
-        for (; j < n; j++) d[j] = p[j] * (d[j] - dot);
+        for (; j < n; j++) dst[j] = p[j] * (d[j] - dot);
     }
 
     private static Vector256<float> Logit(float* s, float* mask, int j) =>

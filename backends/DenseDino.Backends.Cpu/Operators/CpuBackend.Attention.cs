@@ -59,7 +59,7 @@ public sealed unsafe partial class CpuBackend
             SliceGemm.Run(lk, dh, lq, 1f, P, lk, true, dO, pdo.Ld, dV, pdv.Ld, false, pack);
             SliceGemm.Transpose(V, lk, dh, pv.Ld, Vt, lkp);
             SliceGemm.Run(lq, lkp, dh, 1f, dO, pdo.Ld, false, Vt, lkp, dP, lkp, false, pack);
-            for (int i = 0; i < lq; i++) RowSoftmax.Backward(P + (long)i * lk, dP + i * lkp, lk);
+            for (int i = 0; i < lq; i++) RowSoftmax.Backward(P + (long)i * lk, dP + i * lkp, dP + i * lkp, lk);
             // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
             SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, K, pk.Ld, dQ, pdq.Ld, false, pack);
             SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dK, pdk.Ld, false, pack);
@@ -117,7 +117,7 @@ public sealed unsafe partial class CpuBackend
                 // the own value: dv_own = p_own·dO ; dP[:, Lk] = dO·v_own
                 TensorPrimitives.Multiply(dOi, P[(long)i * cols + lk], pdv.Row(dVr, i, dh));
                 dP[i * lkp + lk] = TensorPrimitives.Dot(dOi, pv.Row(Vr, i, dh));
-                RowSoftmax.Backward(P + (long)i * cols, dP + i * lkp, cols);
+                RowSoftmax.Backward(P + (long)i * cols, dP + i * lkp, dP + i * lkp, cols);
             }
             // dQ = dS[:, :Lk]·Kp·scale + dS[:, Lk]·k_own·scale ; dKp = dS[:, :Lk]ᵀ·Q·scale ; dk_own = dS[:, Lk]·q·scale
             SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, Kp, pkp.Ld, dQ, pdq.Ld, false, pack);

@@ -1,3 +1,4 @@
+using DenseDino.Backends.Cpu.Kernels;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using DenseDino.Numerics;
@@ -111,25 +112,19 @@ public sealed unsafe partial class CpuBackend
         int d = Dim(x);
         long rows = d == 0 ? 0 : x.Length / d;
         float* px = Ptr(x), py = Ptr(y);
-        CpuParallelRows(rows, d * 4, r => SoftmaxRow(new ReadOnlySpan<float>(px + r * d, d), new Span<float>(py + r * d, d), log));
+        CpuParallelRows(rows, d * 4, r =>
+        {
+            if (log) LogSoftmaxRow(new ReadOnlySpan<float>(px + r * d, d), new Span<float>(py + r * d, d));
+            else RowSoftmax.Forward(px + r * d, null, py + r * d, d);
+        });
     }
 
-    /// <summary>Max-subtracted (log-)softmax of one row; returns the row's log-sum-exp.</summary>
-    internal static float SoftmaxRow(ReadOnlySpan<float> x, Span<float> y, bool log)
+    /// <summary>y = x − max − log Σ exp(x − max) for one row; exp goes through y's storage and back.</summary>
+    private static void LogSoftmaxRow(ReadOnlySpan<float> x, Span<float> y)
     {
         float max = TensorPrimitives.Max(x);
         TensorPrimitives.Subtract(x, max, y);
-        if (log)
-        {
-            // y = x − max − log Σ exp(x − max); exp goes through y's storage and back.
-            float lse = LogSumExpShifted(y);
-            TensorPrimitives.Subtract(y, lse, y);
-            return max + lse;
-        }
-        TensorPrimitives.Exp(y, y);
-        float sum = TensorPrimitives.Sum(y);
-        TensorPrimitives.Divide(y, sum, y);
-        return max + MathF.Log(sum);
+        TensorPrimitives.Subtract(y, LogSumExpShifted(y), y);
     }
 
     /// <summary>log Σ exp(v) for v ≤ 0 without a scratch buffer (chunked on the stack).</summary>
@@ -153,23 +148,17 @@ public sealed unsafe partial class CpuBackend
         float* py = Ptr(y), pg = Ptr(dy), pd = Ptr(dx);
         CpuParallelRows(rows, d * 4, r =>
         {
-            var yr = new ReadOnlySpan<float>(py + r * d, d);
+            if (!log)
+            {
+                RowSoftmax.Backward(py + r * d, pg + r * d, pd + r * d, d); // dx = y · (dy − Σ dy·y)
+                return;
+            }
+            // dx = dy − softmax · Σdy, softmax = exp(y)
             var g = new ReadOnlySpan<float>(pg + r * d, d);
             var o = new Span<float>(pd + r * d, d);
-            if (log)
-            {
-                // dx = dy − softmax · Σdy, softmax = exp(y)
-                float s = TensorPrimitives.Sum(g);
-                TensorPrimitives.Exp(yr, o);
-                TensorPrimitives.MultiplyAdd(o, -s, g, o);
-            }
-            else
-            {
-                // dx = y · (dy − Σ dy·y)
-                float s = TensorPrimitives.Dot(g, yr);
-                TensorPrimitives.Subtract(g, s, o);
-                TensorPrimitives.Multiply(o, yr, o);
-            }
+            float s = TensorPrimitives.Sum(g); // before o is written: dx may be dy's storage
+            TensorPrimitives.Exp(new ReadOnlySpan<float>(py + r * d, d), o);
+            TensorPrimitives.MultiplyAdd(o, -s, g, o);
         });
     }
 
