@@ -53,7 +53,8 @@ internal static unsafe class SliceGemm
     // The loop of SgemmMicroKernels.Kernel256 with strides instead of packed constants. Calling Kernel256
     // with strides (alpha folded into packing) was tried: 37-token slices ran 50% slower (its partial-row
     // path goes through a scratch tile and scalar stores), so the ragged-row stores stay here.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // NoInlining for the reason given on SgemmMicroKernels.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile16(int k, float* a, long lda, float* b, long ldb, float* c, long ldc, int mr, float alpha, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
@@ -77,7 +78,7 @@ internal static unsafe class SliceGemm
         if (mr > 5) { Store(c + 5 * ldc, c50 * va, accumulate); Store(c + 5 * ldc + 8, c51 * va, accumulate); }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tile8(int k, float* a, long lda, float* b, long ldb, float* c, long ldc, int mr, float alpha, bool accumulate)
     {
         Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default;
