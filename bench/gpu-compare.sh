@@ -3,6 +3,7 @@
 # CUDA step at the same settings back to back, then the CUDA test suites. Results go to $OUT.
 # Ends with: ratio ours/pytorch: 224px-b64-fp32 X, 224px-b64-tf32 Y, 224px-b64-bf16 Z
 # Env: STEPS (timed steps, default 10), TESTS=0 skips the test suites, PROFILE=1 adds a per-primitive profile.
+# Also times our ILGPU SGEMM kernel against cuBLAS (bench gpu-gemm).
 # With .gpu-exp/data.tgz carried as well (experiments/gpu-pack.sh), also times real pretraining.
 # FP32_BATCHES (default "64"; "32 64" adds batch 32), PRETRAIN_PRECISIONS (default "tf32").
 cd "$(dirname "$0")/.."
@@ -54,6 +55,8 @@ def ratio(label):
     return f"{o / p:.2f}" if o and p else "n/a"
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY
+echo "== GEMM: our register-tiled kernel vs cuBLAS, fp32"
+timeout 60 dotnet $B gpu-gemm --backend cuda 2>&1 | tee "$OUT/gemm.txt"
 if [ "${TESTS:-1}" = 1 ]; then
   echo "== tests ($(( $(date +%s) - T0 )) s)"
   (cd .gpu/tests && timeout 150 dotnet DenseDino.Backends.Ilgpu.Tests.dll --filter-class '*Cuda*' --filter-class '*CuBlas*' > "$OUT/tests.txt" 2>&1; echo "rc=$?" >> "$OUT/tests.txt")

@@ -176,6 +176,10 @@ public abstract class EquivalenceTests
         { 2, 9, 1, 40, true, true, true, 1f },
         { 1, 1, 1, 1, false, false, true, 0f },
         { 2, 3, 4, 0, false, false, true, 0.5f },
+        // Past one 128×128 register-tiled block in M and N, K not a multiple of the 8-deep slab.
+        { 1, 130, 133, 21, false, true, true, 0.5f },
+        { 2, 129, 9, 17, true, false, false, 0f },
+        { 1, 7, 131, 9, true, true, false, 1f },
     };
 
     [Theory, MemberData(nameof(GemmCases))]

@@ -73,13 +73,13 @@ public sealed partial class IlgpuBackend
             blas.Run(av, bv, cv, s, alpha, beta);
             return;
         }
-        int t = GemmKernels.Tile;
+        const int block = GemmKernels.Block, threads = GemmKernels.Threads;
         for (int b0 = 0; b0 < s.Batch; b0 += MaxGridZ)
         {
             args.BatchBase = b0;
             int nb = Math.Min(MaxGridZ, s.Batch - b0);
-            var grid = new Index3D((s.N + t - 1) / t, (s.M + t - 1) / t, nb);
-            K.Gemm(new KernelConfig(grid, new Index3D(t, t, 1)), av, bv, bias ?? cv, cv, args);
+            var grid = new Index3D((s.N + block - 1) / block, (s.M + block - 1) / block, nb);
+            K.Gemm(new KernelConfig(grid, new Index3D(threads, threads, 1)), av, bv, bias ?? cv, cv, args);
         }
     }
 }
