@@ -44,7 +44,7 @@ public sealed partial class IlgpuBackend : IBackend
     /// <summary>Threads per group of the row kernels (a power of two ≤ 256).</summary>
     internal int RowGroup { get; }
 
-    /// <summary>A CPU device whose groups hold 256 threads (16×16 GEMM tiles); ILGPU's default allows 16.</summary>
+    /// <summary>A CPU device whose groups hold 256 threads (the GEMM kernel's 16×16 groups); ILGPU's default allows 16.</summary>
     public static CPUDevice SimulatorDevice { get; } = new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 64, numMultiprocessors: 1);
 
     /// <summary>

@@ -21,6 +21,6 @@ public sealed class FactoryTests
     public void SimulatorBackendNamesItsAccelerator()
     {
         Assert.StartsWith("ilgpu-cpu", IlgpuTestBackends.Simulator.Name);
-        Assert.True(IlgpuTestBackends.Simulator.Accelerator.MaxNumThreadsPerGroup >= 256, "the 16×16 GEMM tile needs 256-thread groups");
+        Assert.True(IlgpuTestBackends.Simulator.Accelerator.MaxNumThreadsPerGroup >= 256, "the register-tiled GEMM needs 256-thread (16×16) groups");
     }
 }
