@@ -3,7 +3,7 @@
 # CUDA step at the same settings back to back, then the CUDA test suites. Results go to $OUT.
 # Ends with: ratio ours/pytorch: 224px-b64-fp32 X, 224px-b64-tf32 Y, 224px-b64-bf16 Z
 # Env: STEPS (timed steps, default 10), TESTS=0 skips the test suites, PROFILE=1 adds a per-primitive profile.
-# Also times our ILGPU SGEMM kernel against cuBLAS (bench gpu-gemm).
+# Also times our ILGPU SGEMM kernel against cuBLAS (bench gpu-gemm) and the opt-in cuBLASLt bias epilogue.
 # With .gpu-exp/data.tgz carried as well (experiments/gpu-pack.sh), also times real pretraining.
 # FP32_BATCHES (default "64"; "32 64" adds batch 32), PRETRAIN_PRECISIONS (default "tf32").
 cd "$(dirname "$0")/.."
@@ -39,6 +39,8 @@ echo "== step, 224 px, 4 views, M = 4, K = 65536"
 for b in ${FP32_BATCHES:-64}; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
 peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
 peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16
+# Opt-in cuBLASLt bias epilogue (bias added inside the GEMM, as PyTorch's linear layers do), against the same peer runs.
+ours "224px-b64-fp32-lt" --batch 64 --bias-epilogue; ours "224px-b64-tf32-lt" --batch 64 --precision tf32 --bias-epilogue
 [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
 python3 - "$OUT" <<'PY'
 import json, sys, os
@@ -53,6 +55,10 @@ for label in sorted(set(ours) | set(peer)):
 def ratio(label):
     o, p = ours.get(label, {}).get("images_s"), peer.get(label, {}).get("images_s")
     return f"{o / p:.2f}" if o and p else "n/a"
+def ratio_lt(label):
+    o, p = ours.get(label + "-lt", {}).get("images_s"), peer.get(label, {}).get("images_s")
+    return f"{o / p:.2f}" if o and p else "n/a"
+print("with the cuBLASLt bias epilogue: " + ", ".join(f"{l} {ratio_lt(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32"]))
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY
 echo "== GEMM: our register-tiled kernel vs cuBLAS, fp32"

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using DenseDino.Backends.Ilgpu.Cuda;
 using DenseDino.Numerics;
 using DenseDino.Numerics.Memory;
 using ILGPU.Runtime.CPU;
@@ -26,6 +27,13 @@ public sealed partial class IlgpuBackend : IBackend
         Options = options;
         K = new IlgpuKernels(accelerator);
         (blas, GemmEngineName) = ChooseGemm(accelerator, options);
+        if (options.BiasEpilogue)
+        {
+            if (blas is null || accelerator is not CudaAccelerator cuda)
+                throw new ArgumentException($"bias epilogue needs cuBLAS on a CUDA device; this backend's GEMM is {GemmEngineName}");
+            biasGemm = new CuBlasLtBiasGemm(cuda, options.Precision);
+            GemmEngineName += "+lt-bias";
+        }
         // Row kernels use power-of-two groups; the CPU simulator pays per thread at every barrier.
         int max = Math.Min(Kernels.DeviceMath.MaxGroup, accelerator.MaxNumThreadsPerGroup);
         int cap = accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : max;
@@ -112,6 +120,7 @@ public sealed partial class IlgpuBackend : IBackend
     public void Dispose()
     {
         Accelerator.Synchronize();
+        biasGemm?.Dispose();
         blas?.Dispose();
         Pool.Dispose();
         if (ownedContext is not null)

@@ -5,7 +5,7 @@ public enum GemmEngine
 {
     /// <summary>cuBLAS on CUDA when the library loads, else the kernel (the backend's Name says which).</summary>
     Auto,
-    /// <summary>Our shared-memory tiled kernel on every accelerator.</summary>
+    /// <summary>Our register-tiled kernel on every accelerator.</summary>
     Kernel,
     /// <summary>cuBLAS, failing at start when it cannot be loaded (CUDA only).</summary>
     CuBlas,
@@ -23,8 +23,12 @@ public enum MatMulPrecision
     Bf16,
 }
 
-/// <summary>Settings of an <see cref="IlgpuBackend"/> beyond the device.</summary>
-public sealed record IlgpuOptions(GemmEngine Gemm = GemmEngine.Auto, MatMulPrecision Precision = MatMulPrecision.Fp32)
+/// <summary>
+/// Settings of an <see cref="IlgpuBackend"/> beyond the device. BiasEpilogue: with cuBLAS, products
+/// that carry a bias run through cuBLASLt with the bias added in the GEMM's epilogue instead of being
+/// folded into C first (opt-in until it has been timed on a GPU; needs libcublasLt).
+/// </summary>
+public sealed record IlgpuOptions(GemmEngine Gemm = GemmEngine.Auto, MatMulPrecision Precision = MatMulPrecision.Fp32, bool BiasEpilogue = false)
 {
     public static IlgpuOptions Default { get; } = new();
 

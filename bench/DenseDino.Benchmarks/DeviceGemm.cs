@@ -8,18 +8,21 @@ using Shape = DenseDino.Numerics.GemmShape; // this namespace's GemmShape is the
 
 /// <summary>
 /// TFLOP/s of our register-tiled ILGPU SGEMM against cuBLAS on one device, at a square size and the
-/// ViT-Tiny step's batch-64 shapes (the issue's yardstick: the kernel at >= 50% of cuBLAS fp32).
+/// ViT-Tiny step's batch-64 shapes (the issue's yardstick: the kernel at >= 50% of cuBLAS fp32), and
+/// cuBLAS with the bias folded into C against cuBLASLt's bias epilogue.
 /// `gpu-gemm [--backend cuda|opencl|ilgpu-cpu] [--device N] [--scale S]`; S divides every size (smoke runs).
 /// </summary>
 internal static class DeviceGemm
 {
-    private static readonly (string Name, Shape Shape)[] Shapes =
+    private static readonly (string Name, Shape Shape, bool Bias)[] Shapes =
     [
-        ("4096^3", new Shape(1, 4096, 4096, 4096, false, false, 0, 0, 0)),
-        ("fc1 50432x768x192 tB", new Shape(1, 50432, 768, 192, false, true, 0, 0, 0)),
-        ("fc2 dX 50432x192x768", new Shape(1, 50432, 192, 768, false, false, 0, 0, 0)),
-        ("fc1 dW 768x192x50432 tA", new Shape(1, 768, 192, 50432, true, false, 0, 0, 0)),
-        ("scores 768x197x197x64 tB", new Shape(768, 197, 197, 64, false, true, 197L * 64, 197L * 64, 197L * 197)),
+        ("4096^3", new Shape(1, 4096, 4096, 4096, false, false, 0, 0, 0), false),
+        ("fc1 50432x768x192 tB", new Shape(1, 50432, 768, 192, false, true, 0, 0, 0), false),
+        ("fc1 50432x768x192 tB +bias", new Shape(1, 50432, 768, 192, false, true, 0, 0, 0), true),
+        ("qkv 50432x576x192 tB +bias", new Shape(1, 50432, 576, 192, false, true, 0, 0, 0), true),
+        ("fc2 dX 50432x192x768", new Shape(1, 50432, 192, 768, false, false, 0, 0, 0), false),
+        ("fc1 dW 768x192x50432 tA", new Shape(1, 768, 192, 50432, true, false, 0, 0, 0), false),
+        ("scores 768x197x197x64 tB", new Shape(768, 197, 197, 64, false, true, 197L * 64, 197L * 64, 197L * 197), false),
     ];
 
     public static void Run(string[] args)
@@ -36,15 +39,18 @@ internal static class DeviceGemm
                 default: throw new ArgumentException($"gpu-gemm: unknown option {args[i]}");
             }
         }
-        var engines = kind == "cuda" ? new[] { GemmEngine.Kernel, GemmEngine.CuBlas } : [GemmEngine.Kernel];
-        foreach (var engine in engines)
+        IlgpuOptions[] engines = kind == "cuda"
+            ? [new(GemmEngine.Kernel), new(GemmEngine.CuBlas), new(GemmEngine.CuBlas, BiasEpilogue: true)]
+            : [new(GemmEngine.Kernel)];
+        foreach (var options in engines)
         {
-            using var backend = IlgpuBackend.Create(kind, device, new IlgpuOptions(engine));
-            foreach (var (name, full) in Shapes)
+            using var backend = IlgpuBackend.Create(kind, device, options);
+            foreach (var (name, full, bias) in Shapes)
             {
+                if (options.BiasEpilogue && !bias) continue;
                 var s = Scaled(full, scale);
-                double seconds = Time(backend, s);
-                Console.WriteLine($"{backend.GemmEngineName,-8} {name,-26} {(scale > 1 ? $"/{scale} " : "")}{s.Flops / seconds / 1e12,7:F2} TFLOP/s  ({seconds * 1e3:F3} ms)");
+                double seconds = Time(backend, s, bias);
+                Console.WriteLine($"{backend.GemmEngineName,-15} {name,-28} {(scale > 1 ? $"/{scale} " : "")}{s.Flops / seconds / 1e12,7:F2} TFLOP/s  ({seconds * 1e3:F3} ms)");
             }
         }
     }
@@ -57,7 +63,7 @@ internal static class DeviceGemm
     }
 
     // Best of five rounds of back-to-back calls (about 50 ms each), synchronised at the end: seconds per GEMM.
-    private static double Time(IlgpuBackend backend, Shape s)
+    private static double Time(IlgpuBackend backend, Shape s, bool withBias)
     {
         var rng = new Random(1);
         float[] Random(long n) => Enumerable.Range(0, checked((int)n)).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();
@@ -66,15 +72,16 @@ internal static class DeviceGemm
         var a = Tensor.FromArray(backend, Random((long)aItems * s.M * s.K), [aItems, s.M * s.K]);
         var b = Tensor.FromArray(backend, Random((long)bItems * s.N * s.K), [bItems, s.N * s.K]);
         var c = Tensor.Zeros(backend, [s.Batch, s.M * s.N]);
+        var bias = withBias ? Tensor.FromArray(backend, Random(s.N), [s.N]) : null;
         var sw = Stopwatch.StartNew();
-        backend.MatMul(a, b, null, s, 1f, 0f, c);
+        backend.MatMul(a, b, bias, s, 1f, 0f, c);
         backend.Synchronize();
         int calls = (int)Math.Clamp(0.05 / sw.Elapsed.TotalSeconds, 1, 1000);
         double best = double.MaxValue;
         for (int round = 0; round < 5; round++)
         {
             sw.Restart();
-            for (int i = 0; i < calls; i++) backend.MatMul(a, b, null, s, 1f, 0f, c);
+            for (int i = 0; i < calls; i++) backend.MatMul(a, b, bias, s, 1f, 0f, c);
             backend.Synchronize();
             best = Math.Min(best, sw.Elapsed.TotalSeconds / calls);
         }

@@ -12,7 +12,7 @@ namespace DenseDino.Benchmarks;
 internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
-    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false)
+    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false)
 {
     public static StepBenchOptions Parse(string[] args)
     {
@@ -40,6 +40,7 @@ internal sealed record StepBenchOptions(
                 "--gemm" => o with { Gemm = Next() },
                 "--precision" => o with { Precision = Next() },
                 "--profile" => o with { Profile = true },
+                "--bias-epilogue" => o with { BiasEpilogue = true },
                 _ => throw new ArgumentException($"step: unknown option {key}"),
             };
         }
@@ -60,7 +61,7 @@ internal static class StepBench
     {
         var o = StepBenchOptions.Parse(args);
         using IBackend device = o.Backend == "cpu" ? new CpuBackend(o.Threads)
-            : IlgpuBackend.Create(o.Backend, o.Device, new IlgpuOptions(IlgpuOptions.ParseGemm(o.Gemm), IlgpuOptions.ParsePrecision(o.Precision)));
+            : IlgpuBackend.Create(o.Backend, o.Device, new IlgpuOptions(IlgpuOptions.ParseGemm(o.Gemm), IlgpuOptions.ParsePrecision(o.Precision), o.BiasEpilogue));
         var profiler = o.Profile ? new ProfilingBackend(device, () => (device as IlgpuBackend)?.Synchronize()) : null;
         IBackend backend = profiler ?? device;
         var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads);

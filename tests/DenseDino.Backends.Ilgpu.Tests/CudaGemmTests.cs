@@ -29,6 +29,15 @@ public sealed class CudaGemmTests
     public void CuBlasFp32MatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
         Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
 
+    // The biased cases run through cuBLASLt's bias epilogue; the others (and batched ones) keep cuBLAS.
+    [Theory, MemberData(nameof(Shapes))]
+    public void CuBlasLtBiasEpilogueMatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, BiasEpilogue: true)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
+
+    [Theory, MemberData(nameof(Shapes))]
+    public void CuBlasLtBiasEpilogueTf32IsCloseToCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Tf32, BiasEpilogue: true)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Tf32);
+
     [Theory, MemberData(nameof(Shapes))]
     public void KernelMatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
         Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.Kernel)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
@@ -118,6 +127,28 @@ public sealed class CuBlasLibraryTests
             Assert.Contains(OperatingSystem.IsWindows() ? "cublas64_13.dll" : "libcublas.so.13", e.Message);
             Assert.Contains(OperatingSystem.IsWindows() ? "cublas64_12.dll" : "libcublas.so.12", e.Message);
         }
+    }
+
+    [Fact]
+    public void CuBlasLtLoadsOrListsEveryCandidateTried()
+    {
+        try
+        {
+            Assert.False(string.IsNullOrEmpty(CuBlasLtLibrary.Load().LoadedFrom));
+        }
+        catch (DllNotFoundException e)
+        {
+            Assert.Contains("tried:", e.Message);
+            Assert.Contains(OperatingSystem.IsWindows() ? "cublasLt64_13.dll" : "libcublasLt.so.13", e.Message);
+            Assert.Contains(OperatingSystem.IsWindows() ? "cublasLt64_12.dll" : "libcublasLt.so.12", e.Message);
+        }
+    }
+
+    [Fact]
+    public void BiasEpilogueWithoutCuBlasIsRejectedAtStart()
+    {
+        var e = Assert.Throws<ArgumentException>(() => IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(GemmEngine.Kernel, BiasEpilogue: true)));
+        Assert.Contains("bias epilogue needs cuBLAS", e.Message);
     }
 
     [Fact]

@@ -63,14 +63,17 @@ public static class CuBlasLibrary
         }
     }
 
-    /// <summary>Names, newest CUDA first, then the same names under the usual CUDA install folders.</summary>
-    private static IEnumerable<string> Candidates()
+    /// <summary>
+    /// The file named by <paramref name="envVar"/>, then the library's names (cublas or cublasLt), newest
+    /// CUDA first, then the same names under the usual CUDA install folders.
+    /// </summary>
+    internal static IEnumerable<string> Candidates(string envVar = "DENSEDINO_CUBLAS", string library = "cublas")
     {
-        string? env = Environment.GetEnvironmentVariable("DENSEDINO_CUBLAS");
+        string? env = Environment.GetEnvironmentVariable(envVar);
         if (!string.IsNullOrWhiteSpace(env)) yield return env;
         string[] names = OperatingSystem.IsWindows()
-            ? ["cublas64_13.dll", "cublas64_12.dll", "cublas64_11.dll"]
-            : ["libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"];
+            ? [$"{library}64_13.dll", $"{library}64_12.dll", $"{library}64_11.dll"]
+            : [$"lib{library}.so.13", $"lib{library}.so.12", $"lib{library}.so.11", $"lib{library}.so"];
         foreach (string n in names) yield return n;
         foreach (string dir in InstallFolders())
             foreach (string n in names)

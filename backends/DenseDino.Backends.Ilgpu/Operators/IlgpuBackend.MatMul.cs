@@ -10,6 +10,7 @@ public sealed partial class IlgpuBackend
     // CUDA caps grid z at 65535: larger batches go in chunks.
     private const int MaxGridZ = 65535;
     private readonly CuBlasGemm? blas;
+    private readonly CuBlasLtBiasGemm? biasGemm;
 
     public void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape s, float alpha, float beta, Tensor c)
     {
@@ -41,8 +42,8 @@ public sealed partial class IlgpuBackend
 
     /// <summary>
     /// C = alpha·op(A)·op(B) + beta·C (+ bias per column) on whole-buffer views with element offsets
-    /// (also used by attention). With cuBLAS, the bias is first folded into C (C = beta·C + bias), then
-    /// the product accumulates onto it.
+    /// (also used by attention). With cuBLAS, the bias goes into cuBLASLt's epilogue where that is on and
+    /// applies, else it is first folded into C (C = beta·C + bias) and the product accumulates onto it.
     /// </summary>
     internal void Gemm(ArrayView<float> a, long aOff, ArrayView<float> b, long bOff, ArrayView<float>? bias, ArrayView<float> c, long cOff,
         in GemmShape s, float alpha, float beta)
@@ -61,6 +62,7 @@ public sealed partial class IlgpuBackend
         {
             if (bias is { } biasView)
             {
+                if (biasGemm is not null && biasGemm.TryRun(av, bv, biasView, cv, s, alpha, beta)) return;
                 K.GemmBiasInit(Count((long)s.Batch * s.M * s.N), cv, biasView, args);
                 beta = 1f;
             }
