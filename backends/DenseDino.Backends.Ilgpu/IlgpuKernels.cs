@@ -29,7 +29,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<KernelConfig, V, V, V, V, V, V, int, float>? layerNorm;
     private Action<KernelConfig, V, V, V, V, V, V, int>? layerNormBackward;
     private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGradPartial;
-    private Action<Index1D, V, V, int, int>? accumulateChunks;
+    private Action<KernelConfig, V, V, int, int, int, int>? sumChunks;
     private Action<Index1D, V, V, ReduceArgs>? reduceColumnsPartial;
     private Action<KernelConfig, V, V, int, int>? softmax;
     private Action<KernelConfig, V, V, V, int, int>? softmaxBackward;
@@ -69,7 +69,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<KernelConfig, V, V, V, V, V, V, int, float> LayerNorm => layerNorm ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, float>(RowKernels.LayerNorm);
     public Action<KernelConfig, V, V, V, V, V, V, int> LayerNormBackward => layerNormBackward ??= acc.LoadStreamKernel<V, V, V, V, V, V, int>(RowKernels.LayerNormBackward);
     public Action<Index1D, V, V, V, V, V, V, int, int> LayerNormParamGradPartial => layerNormParamGradPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, int, int>(RowKernels.LayerNormParamGradPartial);
-    public Action<Index1D, V, V, int, int> AccumulateChunks => accumulateChunks ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, int>(RowKernels.AccumulateChunks);
+    public Action<KernelConfig, V, V, int, int, int, int> SumChunks => sumChunks ??= acc.LoadStreamKernel<V, V, int, int, int, int>(ReduceKernels.SumChunks);
     public Action<Index1D, V, V, ReduceArgs> ReduceColumnsPartial => reduceColumnsPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, ReduceArgs>(ReduceKernels.ReduceColumnsPartial);
     public Action<KernelConfig, V, V, int, int> Softmax => softmax ??= acc.LoadStreamKernel<V, V, int, int>(RowKernels.Softmax);
     public Action<KernelConfig, V, V, V, int, int> SoftmaxBackward => softmaxBackward ??= acc.LoadStreamKernel<V, V, V, int, int>(RowKernels.SoftmaxBackward);

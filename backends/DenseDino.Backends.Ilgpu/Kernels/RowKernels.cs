@@ -53,7 +53,7 @@ public static class RowKernels
 
     /// <summary>
     /// First pass of the LayerNorm parameter gradients over many rows: thread (s, j) sums dy·x̂ and
-    /// dy over rows [s·64, s·64 + 64) of column j; AccumulateChunks adds the chunks (no races).
+    /// dy over rows [s·64, s·64 + 64) of column j; ReduceKernels.SumChunks adds the chunks (no races).
     /// </summary>
     [Kernel]
     public static void LayerNormParamGradPartial(Index1D t, ArrayView<float> x, ArrayView<float> mean, ArrayView<float> rstd,
@@ -71,15 +71,6 @@ public static class RowKernels
         }
         partialGamma[t] = sg;
         partialBeta[t] = sb;
-    }
-
-    /// <summary>target[j] += Σ_s partial[s, j] over <paramref name="chunks"/> rows of width d.</summary>
-    [Kernel]
-    public static void AccumulateChunks(Index1D j, ArrayView<float> partial, ArrayView<float> target, int chunks, int d)
-    {
-        float s = 0f;
-        for (int c = 0; c < chunks; c++) s += partial[(long)c * d + j];
-        target[j] += s;
     }
 
     /// <summary>Max-subtracted softmax (log ≠ 0: log-softmax) of each row.</summary>

@@ -20,7 +20,7 @@ public sealed partial class IlgpuBackend
             var partial = Pool.Rent(count);
             var pv = ((IlgpuBuffer)partial).View(0, count);
             K.ReduceColumnsPartial(Count(count), V(x), pv, args);
-            K.ReduceColumns(Count(outputs), pv, V(y), idx, args with { N = chunks });
+            K.SumChunks(ChunkSums(inner, outer), pv, V(y), chunks, inner, op == ReduceOp.Mean ? n : 0, 0);
             Pool.Return(partial); // the stream runs the kernels before any later use of the buffer
             return;
         }
@@ -28,6 +28,11 @@ public sealed partial class IlgpuBackend
         if (inner == 1) K.ReduceRows(Rows(outer, n), V(x), V(y), idx, args);
         else K.ReduceColumns(Count(outputs), V(x), V(y), idx, args);
     }
+
+    /// <summary>Launch shape of <see cref="ReduceKernels.SumChunks"/>: a 32×8 group per 32 of inner's columns, per outer item.</summary>
+    private static KernelConfig ChunkSums(int inner, int outer) =>
+        new(new Index2D((inner + ReduceKernels.ChunkColumns - 1) / ReduceKernels.ChunkColumns, outer),
+            new Index2D(ReduceKernels.ChunkColumns, ReduceKernels.ChunkRows));
 
     public void MaxBackward(Tensor dy, Tensor indices, int outer, int n, int inner, Tensor dx)
     {

@@ -28,8 +28,8 @@ public sealed partial class IlgpuBackend
         var pg = ((IlgpuBuffer)partial).View(0, count);
         var pb = ((IlgpuBuffer)partial).View(count, count);
         K.LayerNormParamGradPartial(Count(count), V(x), V(mean), V(rstd), V(dy), pg, pb, checked((int)rows), d);
-        K.AccumulateChunks(Count(d), pg, V(dgamma), chunks, d);
-        K.AccumulateChunks(Count(d), pb, V(dbeta), chunks, d);
+        K.SumChunks(ChunkSums(d, 1), pg, V(dgamma), chunks, d, 0, 1);
+        K.SumChunks(ChunkSums(d, 1), pb, V(dbeta), chunks, d, 0, 1);
         Pool.Return(partial);
     }
 
