@@ -58,22 +58,58 @@ public sealed class DenseDinoLoss : IDisposable
 
     /// <summary>
     /// studentCls [V·B, K], studentRef [V·B, 2M, K] (view v's tokens for teacher view 0 then 1),
-    /// teacherCls [2B, K], teacherRef [2B, V·M, K] (global view iq's tokens for each view v).
-    /// Teacher inputs are treated as constants. Updates both centers after computing the loss.
+    /// teacherCls [2B, K], teacherRef [2B, V·M, K] (global view iq's tokens for each view v): the
+    /// official layout. Reorders the REF logits (K-wide copies) and runs <see cref="ForwardByPairs"/>;
+    /// training reorders the REF tokens before the heads instead (<see cref="StudentRefsByGlobal"/>,
+    /// <see cref="TeacherRefsByView"/>), where they are 192 wide, and calls that directly.
     /// </summary>
     public DenseDinoLossOutput Forward(Tensor studentCls, Tensor studentRef, Tensor teacherCls, Tensor teacherRef, int epoch)
+    {
+        int views = Options.Views, k = Options.OutDim;
+        int vb = studentCls.Rank == 2 ? studentCls.Shape[0] : -1;
+        if (studentRef.Rank != 3 || studentRef.Shape[0] != vb || studentRef.Shape[1] % 2 != 0 || studentRef.Shape[2] != k)
+            throw new ArgumentException($"DenseDinoLoss: studentRef {studentRef.Shape} must be [V·B={vb}, 2M, K={k}]");
+        if (teacherRef.Rank != 3 || teacherRef.Shape[1] % views != 0)
+            throw new ArgumentException($"DenseDinoLoss: teacherRef {teacherRef.Shape} must be [2B, V·M, K] with V={views}");
+        return ForwardByPairs(studentCls, StudentRefsByGlobal(studentRef), teacherCls, TeacherRefsByView(teacherRef, views), epoch);
+    }
+
+    /// <summary>[rows, 2M, X] (a view's REF tokens for global 0, then global 1) → [2, rows, M, X].</summary>
+    public static Tensor StudentRefsByGlobal(Tensor refs)
+    {
+        if (refs.Rank != 3 || refs.Shape[1] % 2 != 0)
+            throw new ArgumentException($"DenseDinoLoss: student REF tokens {refs.Shape} must be [V·B, 2M, X]");
+        return Ops.Permute(Ops.Reshape(refs, refs.Shape[0], 2, refs.Shape[1] / 2, refs.Shape[2]), 1, 0, 2, 3);
+    }
+
+    /// <summary>[2B, V·M, X] (a global's REF tokens for each view) → [V, 2B, M, X].</summary>
+    public static Tensor TeacherRefsByView(Tensor refs, int views)
+    {
+        if (refs.Rank != 3 || refs.Shape[1] % views != 0)
+            throw new ArgumentException($"DenseDinoLoss: teacher REF tokens {refs.Shape} must be [2B, V·M, X] with V={views}");
+        return Ops.Permute(Ops.Reshape(refs, refs.Shape[0], views, refs.Shape[1] / views, refs.Shape[2]), 1, 0, 2, 3);
+    }
+
+    /// <summary>
+    /// The loss with the REF logits grouped by pair: studentRefs [2, V·B, M, K] (global iq's points as
+    /// seen by view v at [iq, v·B .. v·B + B)) and teacherRefs [V, 2B, M, K] (view v's points as seen by
+    /// global iq at [v, iq·B .. iq·B + B)). Every pair's rows are then one contiguous block: the
+    /// cross-entropies read views, no K-wide slice is copied. Teacher inputs are treated as constants;
+    /// both centers are updated after the loss.
+    /// </summary>
+    public DenseDinoLossOutput ForwardByPairs(Tensor studentCls, Tensor studentRefs, Tensor teacherCls, Tensor teacherRefs, int epoch)
     {
         int views = Options.Views, k = Options.OutDim;
         if (studentCls.Rank != 2 || studentCls.Shape[1] != k || studentCls.Shape[0] % views != 0)
             throw new ArgumentException($"DenseDinoLoss: studentCls {studentCls.Shape} must be [V·B, K] with V={views}, K={k}");
         int b = studentCls.Shape[0] / views;
-        if (studentRef.Rank != 3 || studentRef.Shape[0] != views * b || studentRef.Shape[1] % 2 != 0 || studentRef.Shape[2] != k)
-            throw new ArgumentException($"DenseDinoLoss: studentRef {studentRef.Shape} must be [V·B={views * b}, 2M, K={k}]");
-        int m = studentRef.Shape[1] / 2;
+        if (studentRefs.Rank != 4 || studentRefs.Shape[0] != 2 || studentRefs.Shape[1] != views * b || studentRefs.Shape[3] != k)
+            throw new ArgumentException($"DenseDinoLoss: student REF logits {studentRefs.Shape} must be [2, V·B={views * b}, M, K={k}]");
+        int m = studentRefs.Shape[2];
         if (teacherCls.Shape != new Shape(2 * b, k))
             throw new ArgumentException($"DenseDinoLoss: teacherCls {teacherCls.Shape} must be [2B={2 * b}, K={k}]");
-        if (teacherRef.Shape != new Shape(2 * b, views * m, k))
-            throw new ArgumentException($"DenseDinoLoss: teacherRef {teacherRef.Shape} must be [2B={2 * b}, V·M={views * m}, K={k}] (studentRef {studentRef.Shape})");
+        if (teacherRefs.Shape != new Shape(views, 2 * b, m, k))
+            throw new ArgumentException($"DenseDinoLoss: teacher REF logits {teacherRefs.Shape} must be [V={views}, 2B={2 * b}, M={m}, K={k}] (student {studentRefs.Shape})");
         if (epoch < 0 || epoch >= TeacherTempSchedule.Length)
             throw new ArgumentException($"DenseDinoLoss: epoch {epoch} outside the teacher temperature schedule [0, {TeacherTempSchedule.Length})");
 
@@ -86,15 +122,13 @@ public sealed class DenseDinoLoss : IDisposable
             // scope frees them now instead of at the end of the step (at 224 px, batch 64, about 1 GB).
             using var teacherScope = TensorScope.Current is null ? null : TensorScope.Begin();
             teacherClsProbs = Ops.Softmax(Ops.Mul(Ops.Sub(Ops.Detach(teacherCls), Center), invTeacherTemp));      // [2B, K]
-            var tRef = Ops.Reshape(Ops.Detach(teacherRef), 2 * b, views, m, k);                                   // [2B, V, M, K]
+            var tRef = Ops.Reshape(Ops.Detach(teacherRefs), views * 2 * b, m, k);                                 // [V·2B, M, K]
             teacherRefProbs = Ops.Softmax(Ops.Mul(Ops.Sub(tRef, RefCenter), invTeacherTemp));
             teacherScope?.Keep(teacherClsProbs);
             teacherScope?.Keep(teacherRefProbs);
         }
         var sCls = Ops.Mul(studentCls, invStudentTemp);                                                           // [V·B, K]
-        var scaledRef = Ops.Mul(studentRef, invStudentTemp);                                                     // [V·B, 2M, K]
-        var sRef = Ops.Reshape(scaledRef, views * b, 2, m, k);                                                   // [V·B, 2, M, K]
-        var refViews = new List<Tensor>();   // views of sRef, released with it below
+        var sRef = Ops.Reshape(Ops.Mul(studentRefs, invStudentTemp), 2 * views * b, m, k);                        // [2·V·B, M, K]
 
         Tensor? clsSum = null, refSum = null;
         double clsTerms = 1e-5, refTerms = 1e-5;  // the official zero-division guard
@@ -112,28 +146,19 @@ public sealed class DenseDinoLoss : IDisposable
                 }
                 if (Options.RefAllViews || v < 2)
                 {
-                    var t = Ops.Reshape(Ops.Slice(Ops.Slice(teacherRefProbs, 0, iq * b, b), 1, v, 1), b, m, k);     // [B, M, K]
-                    var viewRows = Ops.Slice(sRef, 0, v * b, b);                                                    // [B, 2, M, K] view
-                    refViews.Add(viewRows);
-                    var s = Ops.Reshape(Ops.Slice(viewRows, 1, iq, 1), b, m, k);                                    // [B, M, K] copy
+                    var t = Ops.Slice(teacherRefProbs, 0, (v * 2 + iq) * b, b);                                    // [B, M, K] view
+                    var s = Ops.Slice(sRef, 0, (iq * views + v) * b, b);                                            // [B, M, K] view
                     refSum = Accumulate(refSum, Ops.Mean(Ops.SoftCrossEntropy(t, s)));
                     refTerms += 1;
                 }
             }
         }
-        // Every pair's student REF logits are copies now, and no backward reads the scaled K-wide block
-        // they were cut from (scaling and slicing keep only shapes): free it instead of holding it, and
-        // its views, until the step ends (at 224 px, batch 64, 0.5 GB). The graph keeps the tensor
-        // objects for their shapes.
-        foreach (var view in refViews) view.Dispose();
-        sRef.Dispose();
-        scaledRef.Dispose();
 
         var clsLoss = clsSum is null ? Tensor.Zeros(Backend, []) : Ops.Mul(clsSum, (float)(1.0 / clsTerms));
         var refLoss = refSum is null ? Tensor.Zeros(Backend, []) : Ops.Mul(refSum, (float)(1.0 / refTerms));
         var total = Ops.Add(Ops.Mul(clsLoss, Options.Alpha), Ops.Mul(refLoss, 1f - Options.Alpha));
 
-        UpdateCenters(teacherCls, teacherRef, b, m);
+        UpdateCenters(teacherCls, teacherRefs, b, m);
         return new DenseDinoLossOutput(total, clsLoss, refLoss);
     }
 
@@ -141,15 +166,16 @@ public sealed class DenseDinoLoss : IDisposable
     /// c ← c·μ + mean·(1 − μ): c_cls over every teacher CLS row; c_ref over the teacher REF tokens
     /// paired with views 0 and 1 (self-pair included), averaged over batch and tokens.
     /// </summary>
-    private void UpdateCenters(Tensor teacherCls, Tensor teacherRef, int b, int m)
+    private void UpdateCenters(Tensor teacherCls, Tensor teacherRefs, int b, int m)
     {
         int views = Options.Views, k = Options.OutDim;
         float mu = Options.CenterMomentum;
         using var _ = GradMode.NoGrad();
-        using var scope = TensorScope.Current is null ? null : TensorScope.Begin();   // the K-wide means and slices die here
+        using var scope = TensorScope.Current is null ? null : TensorScope.Begin();   // the K-wide means die here
         var clsMean = Ops.Mean(Ops.Detach(teacherCls), 0, keepDim: true);                                          // [1, K]
-        var globalRefs = Ops.Slice(Ops.Reshape(Ops.Detach(teacherRef), 2 * b, views, m, k), 1, 0, 2);             // [2B, 2, M, K]
-        var refMean = Ops.Mean(Ops.Reshape(globalRefs, 2 * b * 2 * m, k), 0, keepDim: true);                      // [1, K]
+        // Views 0 and 1 lead the view-major REF logits: one contiguous block of 2·2B·M rows.
+        var globalRefs = Ops.Slice(Ops.Reshape(Ops.Detach(teacherRefs), views * 2 * b * m, k), 0, 0, 2 * 2 * b * m);
+        var refMean = Ops.Mean(globalRefs, 0, keepDim: true);                                                     // [1, K]
         var nextCenter = Ops.Add(Ops.Mul(Center, mu), Ops.Mul(clsMean, 1f - mu));
         var nextRefCenter = Ops.Add(Ops.Mul(RefCenter, mu), Ops.Mul(refMean, 1f - mu));
         Backend.Copy(nextCenter, Center);

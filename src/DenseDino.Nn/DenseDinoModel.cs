@@ -6,7 +6,7 @@ namespace DenseDino.Nn;
 public sealed record HeadConfig(int OutDim = 65536, int HiddenDim = 2048, int BottleneckDim = 256, int Layers = 3,
     bool NormLastLayer = true, bool SharedHead = false);
 
-/// <summary>Logits of one pass: CLS [B, K], REF [B, R, K] (null without points), and the backbone outputs.</summary>
+/// <summary>Logits of one pass: CLS [B, K], REF [B, R, K] (null without points; or as the caller arranged them), and the backbone outputs.</summary>
 public sealed record DenseDinoOutput(Tensor Cls, Tensor? Refs, VitOutput Backbone);
 
 /// <summary>
@@ -27,12 +27,19 @@ public sealed class DenseDinoModel : Module
     public DinoHead Head { get; }
     public DinoHead RefHead { get; }
 
-    /// <summary>images [B, C, H, W] (all views of one size stacked view-major), points [B, Ho, Wo, 2] or null.</summary>
-    public DenseDinoOutput Forward(Tensor images, Tensor? points, MaskMode mode = MaskMode.All2PosPos2ClsEye, ulong? dropPathSeed = null)
+    /// <summary>
+    /// images [B, C, H, W] (all views of one size stacked view-major), points [B, Ho, Wo, 2] or null.
+    /// arrangeRefs, when given, reorders the REF token features [B, R, D] before the REF head (the head
+    /// works row by row, so its logits come out in that order: training groups them by loss pair there,
+    /// where a row is D wide rather than K).
+    /// </summary>
+    public DenseDinoOutput Forward(Tensor images, Tensor? points, MaskMode mode = MaskMode.All2PosPos2ClsEye, ulong? dropPathSeed = null,
+        Func<Tensor, Tensor>? arrangeRefs = null)
     {
         var features = Backbone.Forward(images, points, mode, dropPathSeed);
         var cls = Head.Forward(features.Cls);                                     // [B, K]
-        var refs = features.Refs is null ? null : RefHead.Forward(features.Refs); // [B, R, K]
+        var refs = features.Refs is null ? null                                   // [B, R, K], or as arranged
+            : RefHead.Forward(arrangeRefs is null ? features.Refs : arrangeRefs(features.Refs));
         return new DenseDinoOutput(cls, refs, features);
     }
 

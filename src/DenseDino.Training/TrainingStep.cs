@@ -29,21 +29,23 @@ public static class TrainingStep
     public static StepLosses Run(DenseDinoModel student, DenseDinoModel teacher, DenseDinoLoss loss, AdamWOptimizer optimizer,
         Tensor images, Tensor studentPoints, Tensor teacherPoints, StepSettings s, Action<string>? phaseDone = null)
     {
-        int b = teacherPoints.Shape[0] / 2;
+        int b = teacherPoints.Shape[0] / 2, views = loss.Options.Views;
         DenseDinoOutput t;
         using (GradMode.NoGrad())
         {
             // The teacher's intermediates go back to the pool at once (no backward needs them),
             // unless the caller keeps no scope, in which case nothing could own the outputs.
             using var teacherScope = TensorScope.Current is null ? null : TensorScope.Begin();
-            t = teacher.Forward(Ops.Slice(images, 0, 0, 2 * b), teacherPoints, s.Mask);                      // globals only
+            // REF tokens grouped by loss pair before the heads (192 wide), so no K-wide slice is copied.
+            t = teacher.Forward(Ops.Slice(images, 0, 0, 2 * b), teacherPoints, s.Mask,                       // globals only
+                arrangeRefs: r => DenseDinoLoss.TeacherRefsByView(r, views));
             teacherScope?.Keep(t.Cls);
             teacherScope?.Keep(t.Refs!);
         }
         phaseDone?.Invoke("teacher");
-        var o = student.Forward(images, studentPoints, s.Mask, s.DropPathSeed);
+        var o = student.Forward(images, studentPoints, s.Mask, s.DropPathSeed, DenseDinoLoss.StudentRefsByGlobal);
         phaseDone?.Invoke("student");
-        var l = loss.Forward(o.Cls, o.Refs!, t.Cls, t.Refs!, s.Epoch);
+        var l = loss.ForwardByPairs(o.Cls, o.Refs!, t.Cls, t.Refs!, s.Epoch);
         var losses = new StepLosses(l.Total.Item(), l.Cls.Item(), l.Ref.Item());
         phaseDone?.Invoke("loss");
         if (!losses.IsFinite) return losses;

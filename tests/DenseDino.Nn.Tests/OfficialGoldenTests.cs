@@ -94,6 +94,40 @@ public class OfficialGoldenTests
         Assert.True(result.Total.RequiresGrad);
     }
 
+    /// <summary>
+    /// Training's path: REF tokens grouped by loss pair before the head (192 wide), the loss on views of
+    /// the grouped logits. Same head logits as grouping the official logits, same loss and centers.
+    /// </summary>
+    [Fact]
+    public void RefTokensGroupedByPairBeforeTheHeadGiveTheOfficialLoss()
+    {
+        using var scope = TensorScope.Begin();
+        using var model = NewModel();
+        using var loss = NewLoss();
+        int v = G.Int("views"), b = G.Int("batch"), m = G.Int("m_ref"), k = G.Int("out_dim"), d = G.Int("dim");
+        var grouped = model.RefHead.Forward(DenseDinoLoss.StudentRefsByGlobal(Input("out.student_ref_tokens", v * b, 2 * m, d)));
+        var official = DenseDinoLoss.StudentRefsByGlobal(Input("out.student_ref", v * b, 2 * m, k));
+        Assert.Equal(new Shape(2, v * b, m, k), grouped.Shape);
+        Compare.Close("ref_head by pair", official.ToArray().Select(x => (double)x).ToArray(), grouped.ToArray());
+
+        var result = loss.ForwardByPairs(Input("out.student_cls", v * b, k), official,
+            Input("out.teacher_cls", 2 * b, k), DenseDinoLoss.TeacherRefsByView(Input("out.teacher_ref", 2 * b, v * m, k), v), epoch: 0);
+        Compare.Close("loss.total", G.Data64("loss.total"), result.Total.ToArray());
+        Compare.Close("loss.ref", G.Data64("loss.ref"), result.Ref.ToArray());
+        Compare.Close("ref_center", G.Data64("ref_center"), loss.RefCenter.ToArray());
+    }
+
+    [Fact]
+    public void ForwardByPairsNamesTheLayoutItWants()
+    {
+        using var scope = TensorScope.Begin();
+        using var loss = NewLoss();
+        int v = G.Int("views"), b = G.Int("batch"), m = G.Int("m_ref"), k = G.Int("out_dim");
+        var ex = Assert.Throws<ArgumentException>(() => loss.ForwardByPairs(Input("out.student_cls", v * b, k), Input("out.student_ref", v * b, 2 * m, k),
+            Input("out.teacher_cls", 2 * b, k), Input("out.teacher_ref", 2 * b, v * m, k), epoch: 0));
+        Assert.Contains("[2, V·B=", ex.Message);
+    }
+
     /// <summary>Needs GridSampleBicubic (CPU kernel pending merge).</summary>
     [Theory]
     [InlineData("020", MaskMode.None)]
