@@ -37,8 +37,8 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<KernelConfig, V, V, V, V, int, float>? l2NormalizeBackward;
     private Action<KernelConfig, V, V, V, V, int>? weightNorm;
     private Action<KernelConfig, V, V, V, V, V, V, int>? weightNormBackward;
-    private Action<KernelConfig, V, V, V, V, int>? softCrossEntropy;
-    private Action<KernelConfig, V, V, V, V, V, int>? softCrossEntropyBackward;
+    private Action<KernelConfig, V, V, V, V, int, float>? softCrossEntropy;
+    private Action<KernelConfig, V, V, V, V, V, int, float>? softCrossEntropyBackward;
     private Action<KernelConfig, V, V, int, int, int>? maskedSoftmax;
     private Action<KernelConfig, V, V, int>? softmaxGradInPlace;
     private Action<Index1D, V, V, V, RefRowArgs>? refOwnDot, refOwnScale;
@@ -77,8 +77,8 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<KernelConfig, V, V, V, V, int, float> L2NormalizeBackward => l2NormalizeBackward ??= acc.LoadStreamKernel<V, V, V, V, int, float>(RowKernels.L2NormalizeBackward);
     public Action<KernelConfig, V, V, V, V, int> WeightNorm => weightNorm ??= acc.LoadStreamKernel<V, V, V, V, int>(RowKernels.WeightNorm);
     public Action<KernelConfig, V, V, V, V, V, V, int> WeightNormBackward => weightNormBackward ??= acc.LoadStreamKernel<V, V, V, V, V, V, int>(RowKernels.WeightNormBackward);
-    public Action<KernelConfig, V, V, V, V, int> SoftCrossEntropy => softCrossEntropy ??= acc.LoadStreamKernel<V, V, V, V, int>(RowKernels.SoftCrossEntropy);
-    public Action<KernelConfig, V, V, V, V, V, int> SoftCrossEntropyBackward => softCrossEntropyBackward ??= acc.LoadStreamKernel<V, V, V, V, V, int>(RowKernels.SoftCrossEntropyBackward);
+    public Action<KernelConfig, V, V, V, V, int, float> SoftCrossEntropy => softCrossEntropy ??= acc.LoadStreamKernel<V, V, V, V, int, float>(RowKernels.SoftCrossEntropy);
+    public Action<KernelConfig, V, V, V, V, V, int, float> SoftCrossEntropyBackward => softCrossEntropyBackward ??= acc.LoadStreamKernel<V, V, V, V, V, int, float>(RowKernels.SoftCrossEntropyBackward);
     public Action<KernelConfig, V, V, int, int, int> MaskedSoftmax => maskedSoftmax ??= acc.LoadStreamKernel<V, V, int, int, int>(RowKernels.MaskedSoftmax);
     public Action<KernelConfig, V, V, int> SoftmaxGradInPlace => softmaxGradInPlace ??= acc.LoadStreamKernel<V, V, int>(RowKernels.SoftmaxGradInPlace);
     public Action<Index1D, V, V, V, RefRowArgs> RefOwnDot => refOwnDot ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, RefRowArgs>(AttentionKernels.RefOwnDot);

@@ -127,8 +127,8 @@ public sealed class DenseDinoLoss : IDisposable
             teacherScope?.Keep(teacherClsProbs);
             teacherScope?.Keep(teacherRefProbs);
         }
-        var sCls = Ops.Mul(studentCls, invStudentTemp);                                                           // [V·B, K]
-        var sRef = Ops.Reshape(Ops.Mul(studentRefs, invStudentTemp), 2 * views * b, m, k);                        // [2·V·B, M, K]
+        // The student temperature is folded into the cross-entropies: no scaled K-wide copy of the logits.
+        var sRef = Ops.Reshape(studentRefs, 2 * views * b, m, k);                                                // [2·V·B, M, K]
 
         Tensor? clsSum = null, refSum = null;
         double clsTerms = 1e-5, refTerms = 1e-5;  // the official zero-division guard
@@ -140,15 +140,15 @@ public sealed class DenseDinoLoss : IDisposable
                 if (Options.ClsAllViews || v < 2)
                 {
                     var t = Ops.Slice(teacherClsProbs, 0, iq * b, b);                                               // [B, K]
-                    var s = Ops.Slice(sCls, 0, v * b, b);                                                           // [B, K]
-                    clsSum = Accumulate(clsSum, Ops.Mean(Ops.SoftCrossEntropy(t, s)));
+                    var s = Ops.Slice(studentCls, 0, v * b, b);                                                     // [B, K]
+                    clsSum = Accumulate(clsSum, Ops.Mean(Ops.SoftCrossEntropy(t, s, invStudentTemp)));
                     clsTerms += 1;
                 }
                 if (Options.RefAllViews || v < 2)
                 {
                     var t = Ops.Slice(teacherRefProbs, 0, (v * 2 + iq) * b, b);                                    // [B, M, K] view
                     var s = Ops.Slice(sRef, 0, (iq * views + v) * b, b);                                            // [B, M, K] view
-                    refSum = Accumulate(refSum, Ops.Mean(Ops.SoftCrossEntropy(t, s)));
+                    refSum = Accumulate(refSum, Ops.Mean(Ops.SoftCrossEntropy(t, s, invStudentTemp)));
                     refTerms += 1;
                 }
             }

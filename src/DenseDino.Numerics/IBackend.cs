@@ -64,10 +64,13 @@ public interface IBackend : IDisposable
     /// <summary>w = g[r] · v[r,:] / ||v[r,:]||; norm [rows] saved.</summary>
     void WeightNorm(Tensor g, Tensor v, Tensor w, Tensor norm);
     void WeightNormBackward(Tensor g, Tensor v, Tensor norm, Tensor dw, Tensor dg, Tensor dv);
-    /// <summary>loss[r] = -Σ t[r,:] · log_softmax(s[r,:]); logSumExp [rows] saved for backward.</summary>
-    void SoftCrossEntropy(Tensor targets, Tensor logits, Tensor loss, Tensor logSumExp);
-    /// <summary>ds[r,:] = dloss[r] · (softmax(s[r,:]) · Σt[r,:] − t[r,:]).</summary>
-    void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits);
+    /// <summary>
+    /// loss[r] = -Σ t[r,:] · log_softmax(scale·s[r,:]) (scale: a softmax temperature's inverse, folded in so
+    /// no scaled copy of the logits exists); logSumExp [rows] of scale·s saved for backward.
+    /// </summary>
+    void SoftCrossEntropy(Tensor targets, Tensor logits, float scale, Tensor loss, Tensor logSumExp);
+    /// <summary>ds[r,:] = scale · dloss[r] · (softmax(scale·s[r,:]) · Σt[r,:] − t[r,:]).</summary>
+    void SoftCrossEntropyBackward(Tensor targets, Tensor logits, float scale, Tensor logSumExp, Tensor dloss, Tensor dlogits);
 
     // ---- attention ----
     // Operands are strided views (HeadView), so q, k, v are read in place from a packed qkv

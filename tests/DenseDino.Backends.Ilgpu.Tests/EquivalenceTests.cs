@@ -254,12 +254,16 @@ public abstract class EquivalenceTests
     }
 
     [Theory, MemberData(nameof(RowShapes))]
-    public void SoftCrossEntropyAndBackward(int rows, int k) =>
-        Check("sce", [In("t", [rows, k], 34, 0f, 1f), In("s", [rows, k], 35, -5f, 5f), In("dl", [rows], 36), Out("loss", rows), Out("lse", rows), Out("ds", rows, k)], (b, t) =>
-        {
-            b.SoftCrossEntropy(t["t"], t["s"], t["loss"], t["lse"]);
-            b.SoftCrossEntropyBackward(t["t"], t["s"], t["lse"], t["dl"], t["ds"]);
-        }, rtol: 1e-3);
+    public void SoftCrossEntropyAndBackward(int rows, int k)
+    {
+        // scale 1, a student temperature's 1/0.1, and a negative one (its max is the logits' min).
+        foreach (float scale in new[] { 1f, 10f, -2.5f })
+            Check($"sce scale {scale}", [In("t", [rows, k], 34, 0f, 1f), In("s", [rows, k], 35, -5f, 5f), In("dl", [rows], 36), Out("loss", rows), Out("lse", rows), Out("ds", rows, k)], (b, t) =>
+            {
+                b.SoftCrossEntropy(t["t"], t["s"], scale, t["loss"], t["lse"]);
+                b.SoftCrossEntropyBackward(t["t"], t["s"], scale, t["lse"], t["dl"], t["ds"]);
+            }, rtol: 1e-3);
+    }
 
     // (B, H, Lq, Lk, Dh, masked): contiguous [B, H, L, Dh] operands (Ops.Attention), Lq ≠ Lk included.
     public static TheoryData<int, int, int, int, int, bool> AttentionShapes => new()

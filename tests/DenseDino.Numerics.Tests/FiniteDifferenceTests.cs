@@ -317,6 +317,7 @@ public sealed class FiniteDifferenceTests : IDisposable
         Check(t => Ops.SoftCrossEntropy(t[0], t[1]), [SoftmaxRows(rng, [4, 17]), Uniform(rng, [4, 17], -3f, 3f)]);
         Check(t => Ops.SoftCrossEntropy(t[0], t[1]), [SoftmaxRows(rng, [2, 3, 7]), Uniform(rng, [2, 3, 7], -3f, 3f)]);
         Check(t => Ops.SoftCrossEntropy(t[0], t[1]), [SoftmaxRows(rng, [33]), Uniform(rng, [33], -3f, 3f)]); // one row → scalar []
+        Check(t => Ops.SoftCrossEntropy(t[0], t[1], 10f), [SoftmaxRows(rng, [3, 19]), Uniform(rng, [3, 19], -0.3f, 0.3f)]); // 1/τ folded in
         // Targets that do not sum to 1 (the backward must scale softmax by Σt).
         Check(t => Ops.SoftCrossEntropy(t[0], t[1]), [Uniform(rng, [3, 5], 0f, 1f, differentiable: false), Uniform(rng, [3, 5], -2f, 2f)]);
     }

@@ -232,7 +232,7 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    public void SoftCrossEntropy(Tensor targets, Tensor logits, Tensor loss, Tensor logSumExp)
+    public void SoftCrossEntropy(Tensor targets, Tensor logits, float scale, Tensor loss, Tensor logSumExp)
     {
         int k = Dim(logits);
         long rows = loss.Length;
@@ -241,29 +241,31 @@ public sealed unsafe partial class CpuBackend
         {
             var s = new ReadOnlySpan<float>(ps + r * k, k);
             var t = new ReadOnlySpan<float>(pt + r * k, k);
-            float lse = k == 0 ? float.NegativeInfinity : LogSumExp(s);
+            float lse = k == 0 ? float.NegativeInfinity : LogSumExp(s, scale);
             pz[r] = lse;
-            // −Σ t (s − lse) = lse·Σt − Σ t·s
-            pl[r] = k == 0 ? 0f : lse * TensorPrimitives.Sum(t) - TensorPrimitives.Dot(t, s);
+            // −Σ t (scale·s − lse) = lse·Σt − scale·Σ t·s
+            pl[r] = k == 0 ? 0f : lse * TensorPrimitives.Sum(t) - scale * TensorPrimitives.Dot(t, s);
         });
     }
 
-    private static float LogSumExp(ReadOnlySpan<float> s)
+    // log Σ exp(scale·s); scale > 0 keeps max(scale·s) = scale·max(s), else the min is the max.
+    private static float LogSumExp(ReadOnlySpan<float> s, float scale)
     {
-        float max = TensorPrimitives.Max(s);
+        float max = scale * (scale >= 0 ? TensorPrimitives.Max(s) : TensorPrimitives.Min(s));
         Span<float> tmp = stackalloc float[256];
         double sum = 0;
         for (int i = 0; i < s.Length; i += tmp.Length)
         {
             int n = Math.Min(tmp.Length, s.Length - i);
-            TensorPrimitives.Subtract(s.Slice(i, n), max, tmp[..n]);
+            TensorPrimitives.Multiply(s.Slice(i, n), scale, tmp[..n]);
+            TensorPrimitives.Subtract(tmp[..n], max, tmp[..n]);
             TensorPrimitives.Exp(tmp[..n], tmp[..n]);
             sum += TensorPrimitives.Sum(tmp[..n]);
         }
         return max + (float)Math.Log(sum);
     }
 
-    public void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits)
+    public void SoftCrossEntropyBackward(Tensor targets, Tensor logits, float scale, Tensor logSumExp, Tensor dloss, Tensor dlogits)
     {
         int k = Dim(logits);
         long rows = dloss.Length;
@@ -273,9 +275,10 @@ public sealed unsafe partial class CpuBackend
             var s = new ReadOnlySpan<float>(ps + r * k, k);
             var t = new ReadOnlySpan<float>(pt + r * k, k);
             var o = new Span<float>(pd + r * k, k);
-            float st = TensorPrimitives.Sum(t), g = pg[r];
-            // ds = g · (softmax(s)·Σt − t), softmax recomputed from the saved log-sum-exp
-            TensorPrimitives.Subtract(s, pz[r], o);
+            float st = TensorPrimitives.Sum(t), g = scale * pg[r];
+            // ds = scale·g · (softmax(scale·s)·Σt − t), softmax recomputed from the saved log-sum-exp
+            TensorPrimitives.Multiply(s, scale, o);
+            TensorPrimitives.Subtract(o, pz[r], o);
             TensorPrimitives.Exp(o, o);
             TensorPrimitives.Multiply(o, st, o);
             TensorPrimitives.Subtract(o, t, o);

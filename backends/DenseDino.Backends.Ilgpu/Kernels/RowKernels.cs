@@ -179,20 +179,20 @@ public static class RowKernels
         if (t == 0) dg[r] = s / n;
     }
 
-    /// <summary>lse = logΣexp(s); loss = lse·Σt − Σt·s (K up to 65536: threads stride the row).</summary>
+    /// <summary>lse = logΣexp(scale·s); loss = lse·Σt − Σt·scale·s (K up to 65536: threads stride the row).</summary>
     [Kernel(grouped: true)]
-    public static void SoftCrossEntropy(ArrayView<float> targets, ArrayView<float> logits, ArrayView<float> loss, ArrayView<float> logSumExp, int k)
+    public static void SoftCrossEntropy(ArrayView<float> targets, ArrayView<float> logits, ArrayView<float> loss, ArrayView<float> logSumExp, int k, float scale)
     {
         var sh = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
         int t = Group.IdxX, g = Group.DimX;
         long r = Grid.IdxX, b = r * k;
         float m = float.NegativeInfinity;
-        for (int j = t; j < k; j += g) m = XMath.Max(m, logits[b + j]);
+        for (int j = t; j < k; j += g) m = XMath.Max(m, scale * logits[b + j]);
         m = DeviceMath.GroupMax(sh, m);
         float se = 0f, st = 0f, sts = 0f;
         for (int j = t; j < k; j += g)
         {
-            float s = logits[b + j], tt = targets[b + j];
+            float s = scale * logits[b + j], tt = targets[b + j];
             se += XMath.Exp(s - m);
             st += tt;
             sts += tt * s;
@@ -208,10 +208,10 @@ public static class RowKernels
         }
     }
 
-    /// <summary>ds = dloss·(exp(s − lse)·Σt − t).</summary>
+    /// <summary>ds = scale·dloss·(exp(scale·s − lse)·Σt − t).</summary>
     [Kernel(grouped: true)]
     public static void SoftCrossEntropyBackward(ArrayView<float> targets, ArrayView<float> logits, ArrayView<float> logSumExp,
-        ArrayView<float> dloss, ArrayView<float> dlogits, int k)
+        ArrayView<float> dloss, ArrayView<float> dlogits, int k, float scale)
     {
         var sh = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
         int t = Group.IdxX, g = Group.DimX;
@@ -219,8 +219,8 @@ public static class RowKernels
         float st = 0f;
         for (int j = t; j < k; j += g) st += targets[b + j];
         st = DeviceMath.GroupSum(sh, st);
-        float lse = logSumExp[r], gr = dloss[r];
-        for (int j = t; j < k; j += g) dlogits[b + j] = gr * (XMath.Exp(logits[b + j] - lse) * st - targets[b + j]);
+        float lse = logSumExp[r], gr = scale * dloss[r];
+        for (int j = t; j < k; j += g) dlogits[b + j] = gr * (XMath.Exp(scale * logits[b + j] - lse) * st - targets[b + j]);
     }
 
     /// <summary>In place on scores [BH·Lq, Lk]: add the shared mask row (row mod Lq) and softmax.</summary>

@@ -81,7 +81,7 @@ public sealed partial class IlgpuBackend
         K.WeightNormBackward(Rows(rows, d), V(g), V(v), V(norm), V(dw), V(dg), V(dv), d);
     }
 
-    public void SoftCrossEntropy(Tensor targets, Tensor logits, Tensor loss, Tensor logSumExp)
+    public void SoftCrossEntropy(Tensor targets, Tensor logits, float scale, Tensor loss, Tensor logSumExp)
     {
         int k = Dim(logits);
         long rows = loss.Length;
@@ -92,14 +92,14 @@ public sealed partial class IlgpuBackend
             Fill(logSumExp, float.NegativeInfinity);
             return;
         }
-        K.SoftCrossEntropy(Rows(rows, k), V(targets), V(logits), V(loss), V(logSumExp), k);
+        K.SoftCrossEntropy(Rows(rows, k), V(targets), V(logits), V(loss), V(logSumExp), k, scale);
     }
 
-    public void SoftCrossEntropyBackward(Tensor targets, Tensor logits, Tensor logSumExp, Tensor dloss, Tensor dlogits)
+    public void SoftCrossEntropyBackward(Tensor targets, Tensor logits, float scale, Tensor logSumExp, Tensor dloss, Tensor dlogits)
     {
         int k = Dim(logits);
         long rows = dloss.Length;
         if (rows == 0 || k == 0) return;
-        K.SoftCrossEntropyBackward(Rows(rows, k), V(targets), V(logits), V(logSumExp), V(dloss), V(dlogits), k);
+        K.SoftCrossEntropyBackward(Rows(rows, k), V(targets), V(logits), V(logSumExp), V(dloss), V(dlogits), k, scale);
     }
 }
