@@ -31,7 +31,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGradPartial;
     private Action<KernelConfig, V, V, int, int, int, int>? sumChunks;
     private Action<Index1D, V, V, ReduceArgs>? reduceColumnsPartial;
-    private Action<KernelConfig, V, V, int, int>? softmax;
+    private Action<KernelConfig, V, V, V, int, int, int, float>? softmax;
     private Action<KernelConfig, V, V, V, int, int>? softmaxBackward;
     private Action<KernelConfig, V, V, V, int, float>? l2Normalize;
     private Action<KernelConfig, V, V, V, V, int, float>? l2NormalizeBackward;
@@ -71,7 +71,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<Index1D, V, V, V, V, V, V, int, int> LayerNormParamGradPartial => layerNormParamGradPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, int, int>(RowKernels.LayerNormParamGradPartial);
     public Action<KernelConfig, V, V, int, int, int, int> SumChunks => sumChunks ??= acc.LoadStreamKernel<V, V, int, int, int, int>(ReduceKernels.SumChunks);
     public Action<Index1D, V, V, ReduceArgs> ReduceColumnsPartial => reduceColumnsPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, ReduceArgs>(ReduceKernels.ReduceColumnsPartial);
-    public Action<KernelConfig, V, V, int, int> Softmax => softmax ??= acc.LoadStreamKernel<V, V, int, int>(RowKernels.Softmax);
+    public Action<KernelConfig, V, V, V, int, int, int, float> Softmax => softmax ??= acc.LoadStreamKernel<V, V, V, int, int, int, float>(RowKernels.Softmax);
     public Action<KernelConfig, V, V, V, int, int> SoftmaxBackward => softmaxBackward ??= acc.LoadStreamKernel<V, V, V, int, int>(RowKernels.SoftmaxBackward);
     public Action<KernelConfig, V, V, V, int, float> L2Normalize => l2Normalize ??= acc.LoadStreamKernel<V, V, V, int, float>(RowKernels.L2Normalize);
     public Action<KernelConfig, V, V, V, V, int, float> L2NormalizeBackward => l2NormalizeBackward ??= acc.LoadStreamKernel<V, V, V, V, int, float>(RowKernels.L2NormalizeBackward);

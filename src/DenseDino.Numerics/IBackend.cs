@@ -55,8 +55,11 @@ public interface IBackend : IDisposable
     void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
     /// <summary>dx is overwritten; dgamma and dbeta are accumulated into (they are parameter-shaped).</summary>
     void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta);
-    /// <summary>Numerically stable softmax or log-softmax over the last axis.</summary>
-    void Softmax(Tensor x, bool log, Tensor y);
+    /// <summary>
+    /// Numerically stable softmax (log: log-softmax) over the last axis of (x − shift)·scale; shift null or one row of the
+    /// last axis' length, broadcast (DINO's teacher centering and temperature, fused: no K-wide intermediates).
+    /// </summary>
+    void Softmax(Tensor x, bool log, Tensor y, Tensor? shift = null, float scale = 1f);
     void SoftmaxBackward(Tensor y, Tensor dy, bool log, Tensor dx);
     /// <summary>y = x / max(||x||, eps) per row (F.normalize); norm [rows] saved.</summary>
     void L2Normalize(Tensor x, float eps, Tensor y, Tensor norm);

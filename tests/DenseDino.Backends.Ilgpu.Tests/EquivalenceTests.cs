@@ -230,6 +230,13 @@ public abstract class EquivalenceTests
                 b.Softmax(t["x"], log, t["y"]);
                 b.SoftmaxBackward(t["y"], t["g"], log, t["dx"]);
             }, rtol: 1e-3);
+        // Centred and sharpened (DINO's teacher): (x − shift)·scale, and a scale alone.
+        foreach (bool log in new[] { false, true })
+            Check($"shifted softmax log={log}", [In("x", [rows, d], 27, -4f, 4f), In("c", [d], 31, -1f, 1f), Out("y", rows, d), Out("z", rows, d)], (b, t) =>
+            {
+                b.Softmax(t["x"], log, t["y"], t["c"], 1f / 0.04f);
+                b.Softmax(t["x"], log, t["z"], null, -0.7f);
+            }, rtol: 1e-3);
     }
 
     [Theory, MemberData(nameof(RowShapes))]

@@ -266,6 +266,8 @@ public sealed class FiniteDifferenceTests : IDisposable
         Check(t => Ops.Softmax(t[0]), [Uniform(rng, [2, 3, 7], -3f, 3f)]);
         // Logits near 100: exp would overflow float32 without the max subtraction.
         Check(t => Ops.Softmax(Ops.Add(t[0], 100f)), [Uniform(rng, [3, 5], -3f, 3f)], atol: 5e-3);
+        // DINO's centred, sharpened softmax: the center is a constant.
+        Check(t => Ops.Softmax(t[0], t[1], 2.5f), [Uniform(rng, [3, 5], -1f, 1f), Uniform(rng, [1, 5], -0.5f, 0.5f, differentiable: false)]);
     }
 
     [Fact]

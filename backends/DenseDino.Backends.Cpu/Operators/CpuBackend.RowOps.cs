@@ -107,15 +107,26 @@ public sealed unsafe partial class CpuBackend
         }
     }
 
-    public void Softmax(Tensor x, bool log, Tensor y)
+    public void Softmax(Tensor x, bool log, Tensor y, Tensor? shift = null, float scale = 1f)
     {
         int d = Dim(x);
         long rows = d == 0 ? 0 : x.Length / d;
-        float* px = Ptr(x), py = Ptr(y);
+        float* px = Ptr(x), py = Ptr(y), pc = shift is null ? null : Ptr(shift);
+        bool transform = shift is not null || scale != 1f;
         CpuParallelRows(rows, d * 4, r =>
         {
-            if (log) LogSoftmaxRow(new ReadOnlySpan<float>(px + r * d, d), new Span<float>(py + r * d, d));
-            else RowSoftmax.Forward(px + r * d, null, py + r * d, d);
+            float* src = px + r * d, dst = py + r * d;
+            if (transform)
+            {
+                // (x − shift)·scale into y, then the softmax in place: one output, no intermediate tensor.
+                var yr = new Span<float>(dst, d);
+                if (pc != null) TensorPrimitives.Subtract(new ReadOnlySpan<float>(src, d), new ReadOnlySpan<float>(pc, d), yr);
+                else new ReadOnlySpan<float>(src, d).CopyTo(yr);
+                if (scale != 1f) TensorPrimitives.Multiply(yr, scale, yr);
+                src = dst;
+            }
+            if (log) LogSoftmaxRow(new ReadOnlySpan<float>(src, d), new Span<float>(dst, d));
+            else RowSoftmax.Forward(src, null, dst, d);
         });
     }
 

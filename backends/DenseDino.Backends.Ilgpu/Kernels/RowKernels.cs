@@ -75,28 +75,32 @@ public static class RowKernels
 
     /// <summary>Max-subtracted softmax (log ≠ 0: log-softmax) of each row.</summary>
     [Kernel(grouped: true)]
-    public static void Softmax(ArrayView<float> x, ArrayView<float> y, int d, int log)
+    public static void Softmax(ArrayView<float> x, ArrayView<float> y, ArrayView<float> shift, int d, int log, int hasShift, float scale)
     {
         var sh = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
         int t = Group.IdxX, g = Group.DimX;
         long b = (long)Grid.IdxX * d;
         float m = float.NegativeInfinity;
-        for (int j = t; j < d; j += g) m = XMath.Max(m, x[b + j]);
+        for (int j = t; j < d; j += g) m = XMath.Max(m, Shifted(x, shift, b, j, hasShift, scale));
         m = DeviceMath.GroupMax(sh, m);
         float s = 0f;
-        for (int j = t; j < d; j += g) s += XMath.Exp(x[b + j] - m);
+        for (int j = t; j < d; j += g) s += XMath.Exp(Shifted(x, shift, b, j, hasShift, scale) - m);
         s = DeviceMath.GroupSum(sh, s);
         if (log != 0)
         {
             float lse = XMath.Log(s);
-            for (int j = t; j < d; j += g) y[b + j] = x[b + j] - m - lse;
+            for (int j = t; j < d; j += g) y[b + j] = Shifted(x, shift, b, j, hasShift, scale) - m - lse;
         }
         else
         {
             float inv = 1f / s;
-            for (int j = t; j < d; j += g) y[b + j] = XMath.Exp(x[b + j] - m) * inv;
+            for (int j = t; j < d; j += g) y[b + j] = XMath.Exp(Shifted(x, shift, b, j, hasShift, scale) - m) * inv;
         }
     }
+
+    // (x − shift)·scale, recomputed per pass: cheaper than a K-wide intermediate in memory.
+    private static float Shifted(ArrayView<float> x, ArrayView<float> shift, long b, int j, int hasShift, float scale) =>
+        hasShift != 0 ? (x[b + j] - shift[j]) * scale : x[b + j] * scale;
 
     /// <summary>softmax: dx = y·(dy − Σdy·y); log-softmax: dx = dy − exp(y)·Σdy.</summary>
     [Kernel(grouped: true)]

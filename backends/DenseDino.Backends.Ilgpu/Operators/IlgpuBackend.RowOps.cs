@@ -33,12 +33,12 @@ public sealed partial class IlgpuBackend
         Pool.Return(partial);
     }
 
-    public void Softmax(Tensor x, bool log, Tensor y)
+    public void Softmax(Tensor x, bool log, Tensor y, Tensor? shift = null, float scale = 1f)
     {
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.Softmax(Rows(rows, d), V(x), V(y), d, log ? 1 : 0);
+        K.Softmax(Rows(rows, d), V(x), V(y), shift is null ? V(x) : V(shift), d, log ? 1 : 0, shift is null ? 0 : 1, scale);
     }
 
     public void SoftmaxBackward(Tensor y, Tensor dy, bool log, Tensor dx)
