@@ -85,15 +85,17 @@ public interface IBackend : IDisposable
     /// as views; mask additive [Lq, Lk] shared by all (or null); probs [B, H, Lq, Lk] saved for backward.
     /// </summary>
     void Attention(in AttentionShape s, in QkvViews x, Tensor? mask, float scale, in HeadView output, Tensor probs);
-    void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx);
+    /// <summary>accumulate: dx's q, k and v views are added to, not overwritten.</summary>
+    void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx, bool accumulate = false);
     /// <summary>
     /// Reference-token attention: ref query i (of Lq) attends to the Lk patch keys plus its own key
     /// (refs.K row i), softmax over those Lk + 1 logits, and mixes the patch values plus its own value.
     /// probs [B, H, Lq, Lk + 1] (own key last) saved for backward.
     /// </summary>
     void RefAttention(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, float scale, in HeadView output, Tensor probs);
+    /// <summary>dRefs is overwritten; dPatchK and dPatchV are added to when accumulatePatches.</summary>
     void RefAttentionBackward(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, Tensor probs, in HeadView dOutput, float scale,
-        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV);
+        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV, bool accumulatePatches = false);
 
     // ---- resampling ----
     /// <summary>F.grid_sample(input [N,C,H,W], grid [N,Ho,Wo,2], bicubic, zeros, align_corners=False) → output [N,C,Ho,Wo].</summary>

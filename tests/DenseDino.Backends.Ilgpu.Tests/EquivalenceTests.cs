@@ -307,6 +307,14 @@ public abstract class EquivalenceTests
             b.Attention(s, QkvViews.Packed(t["qkv"], heads), masked ? t["mask"] : null, 0.5f, HeadView.Columns(t["o"], dh, 0), t["p"]);
             b.AttentionBackward(s, QkvViews.Packed(t["qkv"], heads), t["p"], HeadView.Columns(t["go"], dh, 0), 0.5f, QkvViews.Packed(t["dqkv"], heads));
         }, rtol: 1e-3);
+        // Added into a gradient already there (the reference tokens' share of the same packed qkv).
+        Check("packed attention, accumulated", [In("qkv", [batch, l, 3 * d], 56, -2f, 2f), In("go", [batch, l, d], 58),
+            Out("o", batch, l, d), Out("p", batch, heads, l, l), Acc("dqkv", [batch, l, 3 * d], 62)], (b, t) =>
+        {
+            var s = new AttentionShape(batch, heads, l, l, dh);
+            b.Attention(s, QkvViews.Packed(t["qkv"], heads), null, 0.5f, HeadView.Columns(t["o"], dh, 0), t["p"]);
+            b.AttentionBackward(s, QkvViews.Packed(t["qkv"], heads), t["p"], HeadView.Columns(t["go"], dh, 0), 0.5f, QkvViews.Packed(t["dqkv"], heads), accumulate: true);
+        }, rtol: 1e-3);
     }
 
     // (B, N, M, H, Dh): refs [B, M, 3D] attend to the patch rows 1..N of main [B, 1+N, 3D] plus their own key.
@@ -329,6 +337,17 @@ public abstract class EquivalenceTests
             b.RefAttention(s, QkvViews.Packed(t["refs"], heads), patches.K, patches.V, 0.5f, HeadView.Columns(t["o"], dh, 0), t["p"]);
             b.RefAttentionBackward(s, QkvViews.Packed(t["refs"], heads), patches.K, patches.V, t["p"], HeadView.Columns(t["go"], dh, 0), 0.5f,
                 QkvViews.Packed(t["drefs"], heads), dPatches.K, dPatches.V);
+        }, rtol: 1e-3);
+        // The patch k and v gradients added into main's gradient already there; the rest of it untouched.
+        Check("ref attention, accumulated", [In("main", [batch, 1 + n, 3 * d], 59, -2f, 2f), In("refs", [batch, m, 3 * d], 60, -2f, 2f), In("go", [batch, m, d], 61),
+            Out("o", batch, m, d), Out("p", batch, heads, m, n + 1), Acc("dmain", [batch, 1 + n, 3 * d], 63), Out("drefs", batch, m, 3 * d)], (b, t) =>
+        {
+            var s = new AttentionShape(batch, heads, m, n, dh);
+            var patches = QkvViews.Packed(t["main"], heads, firstRow: 1);
+            var dPatches = QkvViews.Packed(t["dmain"], heads, firstRow: 1);
+            b.RefAttention(s, QkvViews.Packed(t["refs"], heads), patches.K, patches.V, 0.5f, HeadView.Columns(t["o"], dh, 0), t["p"]);
+            b.RefAttentionBackward(s, QkvViews.Packed(t["refs"], heads), patches.K, patches.V, t["p"], HeadView.Columns(t["go"], dh, 0), 0.5f,
+                QkvViews.Packed(t["drefs"], heads), dPatches.K, dPatches.V, accumulatePatches: true);
         }, rtol: 1e-3);
     }
 

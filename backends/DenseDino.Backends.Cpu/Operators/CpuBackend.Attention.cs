@@ -43,7 +43,7 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    public void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx)
+    public void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx, bool accumulate = false)
     {
         int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, lkp = RoundUp16(lk);
         HeadPtr pq = new(x.Q), pk = new(x.K), pv = new(x.V), pdo = new(dOutput), pdq = new(dx.Q), pdk = new(dx.K), pdv = new(dx.V);
@@ -56,13 +56,13 @@ public sealed unsafe partial class CpuBackend
             float* dQ = pdq.At(b, h), dK = pdk.At(b, h), dV = pdv.At(b, h);
             float* P = pp + (long)bh * lq * lk, Vt = scratch, dP = Vt + dh * lkp, pack = dP + lq * lkp;
             // dV = Pᵀ·dO ; dP = dO·Vᵀ ; dS = softmax backward of dP
-            SliceGemm.Run(lk, dh, lq, 1f, P, lk, true, dO, pdo.Ld, dV, pdv.Ld, false, pack);
+            SliceGemm.Run(lk, dh, lq, 1f, P, lk, true, dO, pdo.Ld, dV, pdv.Ld, accumulate, pack);
             SliceGemm.Transpose(V, lk, dh, pv.Ld, Vt, lkp);
             SliceGemm.Run(lq, lkp, dh, 1f, dO, pdo.Ld, false, Vt, lkp, dP, lkp, false, pack);
             for (int i = 0; i < lq; i++) RowSoftmax.Backward(P + (long)i * lk, dP + i * lkp, dP + i * lkp, lk);
             // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
-            SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, K, pk.Ld, dQ, pdq.Ld, false, pack);
-            SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dK, pdk.Ld, false, pack);
+            SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, K, pk.Ld, dQ, pdq.Ld, accumulate, pack);
+            SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dK, pdk.Ld, accumulate, pack);
         });
     }
 
@@ -95,7 +95,7 @@ public sealed unsafe partial class CpuBackend
     }
 
     public void RefAttentionBackward(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, Tensor probs, in HeadView dOutput, float scale,
-        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV)
+        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV, bool accumulatePatches = false)
     {
         int heads = s.Heads, lq = s.Lq, lk = s.Lk, dh = s.HeadDim, cols = lk + 1, lkp = RoundUp16(cols);
         HeadPtr pq = new(refs.Q), pk = new(refs.K), pv = new(refs.V), pkp = new(patchK), pvp = new(patchV), pdo = new(dOutput);
@@ -108,7 +108,7 @@ public sealed unsafe partial class CpuBackend
             float* dQ = pdq.At(b, h), dKr = pdk.At(b, h), dVr = pdv.At(b, h), dKp = pdkp.At(b, h), dVp = pdvp.At(b, h);
             float* P = pp + (long)bh * lq * cols, Vt = scratch, dP = Vt + dh * lkp, pack = dP + lq * lkp;
             // dVp = P[:, :Lk]ᵀ·dO ; dP[:, :Lk] = dO·Vpᵀ
-            SliceGemm.Run(lk, dh, lq, 1f, P, cols, true, dO, pdo.Ld, dVp, pdvp.Ld, false, pack);
+            SliceGemm.Run(lk, dh, lq, 1f, P, cols, true, dO, pdo.Ld, dVp, pdvp.Ld, accumulatePatches, pack);
             SliceGemm.Transpose(Vp, lk, dh, pvp.Ld, Vt, lkp);
             SliceGemm.Run(lq, lkp, dh, 1f, dO, pdo.Ld, false, Vt, lkp, dP, lkp, false, pack);
             for (int i = 0; i < lq; i++)
@@ -121,7 +121,7 @@ public sealed unsafe partial class CpuBackend
             }
             // dQ = dS[:, :Lk]·Kp·scale + dS[:, Lk]·k_own·scale ; dKp = dS[:, :Lk]ᵀ·Q·scale ; dk_own = dS[:, Lk]·q·scale
             SliceGemm.Run(lq, dh, lk, scale, dP, lkp, false, Kp, pkp.Ld, dQ, pdq.Ld, false, pack);
-            SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dKp, pdkp.Ld, false, pack);
+            SliceGemm.Run(lk, dh, lq, scale, dP, lkp, true, Q, pq.Ld, dKp, pdkp.Ld, accumulatePatches, pack);
             for (int i = 0; i < lq; i++)
             {
                 float ds = scale * dP[i * lkp + lk];

@@ -27,7 +27,8 @@ public sealed partial class IlgpuBackend
     /// each operand's heads are evenly spaced through its batch items (contiguous [B, H, L, Dh]); else, as for
     /// a packed qkv (heads Dh apart inside a row), one batched GEMM over B items per head.
     /// </summary>
-    private void HeadGemm(in AttentionShape s, in HeadOperand a, bool transA, in HeadOperand b, bool transB, in HeadOperand c, int m, int n, int k, float alpha)
+    private void HeadGemm(in AttentionShape s, in HeadOperand a, bool transA, in HeadOperand b, bool transB, in HeadOperand c, int m, int n, int k, float alpha,
+        bool accumulate = false)
     {
         int heads = s.Heads;
         static bool Even(in HeadOperand o, int heads) => o.BatchStride == heads * o.HeadStride;
@@ -35,12 +36,12 @@ public sealed partial class IlgpuBackend
         {
             static long Step(in HeadOperand o, int heads) => heads == 1 ? o.BatchStride : o.HeadStride;
             var all = new GemmShape(s.Batch * heads, m, n, k, transA, transB, Step(a, heads), Step(b, heads), Step(c, heads)) { Lda = a.Ld, Ldb = b.Ld, Ldc = c.Ld };
-            Gemm(a.Data, a.Offset, b.Data, b.Offset, null, c.Data, c.Offset, all, alpha, 0f);
+            Gemm(a.Data, a.Offset, b.Data, b.Offset, null, c.Data, c.Offset, all, alpha, accumulate ? 1f : 0f);
             return;
         }
         var perHead = new GemmShape(s.Batch, m, n, k, transA, transB, a.BatchStride, b.BatchStride, c.BatchStride) { Lda = a.Ld, Ldb = b.Ld, Ldc = c.Ld };
         for (int h = 0; h < heads; h++)
-            Gemm(a.Data, a.Offset + h * a.HeadStride, b.Data, b.Offset + h * b.HeadStride, null, c.Data, c.Offset + h * c.HeadStride, perHead, alpha, 0f);
+            Gemm(a.Data, a.Offset + h * a.HeadStride, b.Data, b.Offset + h * b.HeadStride, null, c.Data, c.Offset + h * c.HeadStride, perHead, alpha, accumulate ? 1f : 0f);
     }
 
     public void Attention(in AttentionShape s, in QkvViews x, Tensor? mask, float scale, in HeadView output, Tensor probs)
@@ -54,13 +55,13 @@ public sealed partial class IlgpuBackend
         HeadGemm(s, p, false, Operand(x.V), false, Operand(output), s.Lq, s.HeadDim, s.Lk, 1f);
     }
 
-    public void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx)
+    public void AttentionBackward(in AttentionShape s, in QkvViews x, Tensor probs, in HeadView dOutput, float scale, in QkvViews dx, bool accumulate = false)
     {
         long rows = (long)s.Batch * s.Heads * s.Lq;
         int lq = s.Lq, lk = s.Lk, dh = s.HeadDim;
         var p = Scores(Whole(probs), probs.Offset, s, lk);
         // dV = Pᵀ·dO (Lq = 0 gives dV = 0)
-        HeadGemm(s, p, true, Operand(dOutput), false, Operand(dx.V), lk, dh, lq, 1f);
+        HeadGemm(s, p, true, Operand(dOutput), false, Operand(dx.V), lk, dh, lq, 1f, accumulate);
         var dp = Pool.Rent(Math.Max(rows * lk, 1));
         var dpView = ((IlgpuBuffer)dp).Memory.View;
         var dS = Scores(dpView, 0, s, lk);
@@ -68,8 +69,8 @@ public sealed partial class IlgpuBackend
         HeadGemm(s, Operand(dOutput), false, Operand(x.V), true, dS, lq, lk, dh, 1f);
         if (rows > 0 && lk > 0) K.SoftmaxGradInPlace(Rows(rows, lk), V(probs), dpView.SubView(0, rows * lk), lk);
         // dQ = dS·K·scale ; dK = dSᵀ·Q·scale
-        HeadGemm(s, dS, false, Operand(x.K), false, Operand(dx.Q), lq, dh, lk, scale);
-        HeadGemm(s, dS, true, Operand(x.Q), false, Operand(dx.K), lk, dh, lq, scale);
+        HeadGemm(s, dS, false, Operand(x.K), false, Operand(dx.Q), lq, dh, lk, scale, accumulate);
+        HeadGemm(s, dS, true, Operand(x.Q), false, Operand(dx.K), lk, dh, lq, scale, accumulate);
         Pool.Return(dp);
     }
 
@@ -90,13 +91,13 @@ public sealed partial class IlgpuBackend
     }
 
     public void RefAttentionBackward(in AttentionShape s, in QkvViews refs, in HeadView patchK, in HeadView patchV, Tensor probs, in HeadView dOutput, float scale,
-        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV)
+        in QkvViews dRefs, in HeadView dPatchK, in HeadView dPatchV, bool accumulatePatches = false)
     {
         long rows = (long)s.Batch * s.Heads * s.Lq;
         int lq = s.Lq, lk = s.Lk, dh = s.HeadDim, cols = lk + 1;
         var p = Scores(Whole(probs), probs.Offset, s, cols);
         // dVp = P[:, :Lk]ᵀ·dO (Lq = 0 gives dVp = 0)
-        HeadGemm(s, p, true, Operand(dOutput), false, Operand(dPatchV), lk, dh, lq, 1f);
+        HeadGemm(s, p, true, Operand(dOutput), false, Operand(dPatchV), lk, dh, lq, 1f, accumulatePatches);
         var dp = Pool.Rent(Math.Max(rows * cols, 1));
         var dpView = ((IlgpuBuffer)dp).Memory.View;
         var dS = Scores(dpView, 0, s, cols);
@@ -111,7 +112,7 @@ public sealed partial class IlgpuBackend
         }
         // dQ = dS[:, :Lk]·Kp·scale + dS[:, Lk]·k_own·scale ; dKp = dS[:, :Lk]ᵀ·Q·scale ; dk_own = dS[:, Lk]·q·scale
         HeadGemm(s, dS, false, Operand(patchK), false, Operand(dRefs.Q), lq, dh, lk, scale);
-        HeadGemm(s, dS, true, Operand(refs.Q), false, Operand(dPatchK), lk, dh, lq, scale);
+        HeadGemm(s, dS, true, Operand(refs.Q), false, Operand(dPatchK), lk, dh, lq, scale, accumulatePatches);
         if (rows > 0 && dh > 0)
         {
             K.RefOwnScale(Count(rows * dh), dpView, Whole(refs.K.Data), Whole(dRefs.Q.Data), OwnArgs(s, refs.K, dRefs.Q, 0, scale, true));

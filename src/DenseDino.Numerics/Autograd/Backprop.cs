@@ -46,7 +46,8 @@ public static class Backprop
                 Free(finished, holds, gradient);
                 continue;
             }
-            var inputGrads = fn.Backward(g);
+            var inPlace = fn.AddsIntoPendingGradients ? PendingGradients(fn, grads, holds, gradient) : null;
+            var inputGrads = inPlace is null ? fn.Backward(g) : fn.Backward(g, inPlace);
             if (inputGrads.Length != fn.Inputs.Length)
                 throw new InvalidOperationException($"{fn.Name}: backward returned {inputGrads.Length} gradients for {fn.Inputs.Length} inputs");
             for (int k = 0; k < fn.Inputs.Length; k++)
@@ -56,6 +57,7 @@ public static class Backprop
                 var ig = inputGrads[k] ?? throw new InvalidOperationException($"{fn.Name}: no gradient for input {k} {input.Shape}, which requires one");
                 if (ig.Shape != input.Shape)
                     throw new InvalidOperationException($"{fn.Name}: gradient for input {k} has shape {ig.Shape}, input has {input.Shape}");
+                if (inPlace?[k] is { } added && ReferenceEquals(ig, added)) continue; // already summed in place
                 // Out of place: a function may hand the same tensor to several inputs.
                 if (grads.TryGetValue(input, out var existing))
                 {
@@ -74,6 +76,19 @@ public static class Backprop
             }
             Free(finished, holds, gradient);
         }
+    }
+
+    /// <summary>Per input, its pending gradient where only Backprop holds it (and the input appears once), else null.</summary>
+    private static Tensor?[] PendingGradients(Function fn, Dictionary<Tensor, Tensor> grads, Dictionary<Tensor, int> holds, Tensor? callers)
+    {
+        var pending = new Tensor?[fn.Inputs.Length];
+        for (int k = 0; k < pending.Length; k++)
+        {
+            if (fn.Inputs[k] is not { } input || fn.Inputs.Count(x => ReferenceEquals(x, input)) != 1) continue;
+            if (grads.TryGetValue(input, out var p) && holds.GetValueOrDefault(p) == 1 && p.Storage.IsExclusive && !ReferenceEquals(p, callers))
+                pending[k] = p;
+        }
+        return pending;
     }
 
     /// <summary>

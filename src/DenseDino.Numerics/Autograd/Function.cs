@@ -22,6 +22,16 @@ public abstract class Function
     /// </summary>
     protected internal virtual bool TryAccumulateGradient(Tensor gradOutput, Tensor accumulator) => false;
 
+    /// <summary>True when <see cref="Backward(Tensor, Tensor?[])"/> can add into inputs' pending gradients.</summary>
+    protected internal virtual bool AddsIntoPendingGradients => false;
+
+    /// <summary>
+    /// Like <see cref="Backward(Tensor)"/>, given pending[i]: input i's gradient so far when Backprop owns it
+    /// exclusively (else null). Returning pending[i] itself as input i's gradient says "added into it in
+    /// place" (no sum, no second tensor): attention's two backward ops add into one packed qkv gradient.
+    /// </summary>
+    protected internal virtual Tensor?[] Backward(Tensor gradOutput, Tensor?[] pending) => Backward(gradOutput);
+
     /// <summary>True when input i needs a gradient.</summary>
     protected bool NeedsGrad(int i) => Inputs[i] is { } t && (t.RequiresGrad || t.GradFn is not null);
 

@@ -45,11 +45,18 @@ internal sealed class PackedAttentionFunction : Function
         return fn.Record(output, qkv);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g)
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, [null]);
+
+    protected internal override bool AddsIntoPendingGradients => true;
+
+    // The reference tokens' attention reads the same packed qkv: when its gradient is already pending,
+    // add into it instead of writing a second [B, L, 3D] tensor for Backprop to sum.
+    protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending)
     {
         var be = g.Backend;
-        var dqkv = Tensor.Empty(be, qkv.Shape);  // [B, L, 3D]: the q, k and v views cover it
-        be.AttentionBackward(shape, QkvViews.Packed(qkv, shape.Heads), probs, HeadView.Columns(g, shape.HeadDim, 0), scale, QkvViews.Packed(dqkv, shape.Heads));
+        var dqkv = pending[0] ?? Tensor.Empty(be, qkv.Shape);  // [B, L, 3D]: the q, k and v views cover it
+        be.AttentionBackward(shape, QkvViews.Packed(qkv, shape.Heads), probs, HeadView.Columns(g, shape.HeadDim, 0), scale, QkvViews.Packed(dqkv, shape.Heads),
+            accumulate: pending[0] is not null);
         return [dqkv];
     }
 }

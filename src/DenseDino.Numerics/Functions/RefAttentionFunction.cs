@@ -42,17 +42,22 @@ internal sealed class RefAttentionFunction : Function
         return fn.Record(output, qkvMain, qkvRefs);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g)
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, [null, null]);
+
+    protected internal override bool AddsIntoPendingGradients => true;
+
+    protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending)
     {
         var be = g.Backend;
         int heads = shape.Heads;
-        // Main's q part and CLS row get no gradient: zero it all, the primitive then writes the patch k and v.
-        var dMain = Tensor.Zeros(be, main.Shape);  // [B, 1+N, 3D]
+        // Into main's pending gradient (the patch attention's) when there is one; else main's q part and
+        // CLS row get no gradient: zero it all, the primitive then writes the patch k and v.
+        var dMain = pending[0] ?? Tensor.Zeros(be, main.Shape);  // [B, 1+N, 3D]
         var dRefs = Tensor.Empty(be, refs.Shape);  // [B, M, 3D]: q, k, v views cover it
         var patches = QkvViews.Packed(main, heads, firstRow: 1);
         var dPatches = QkvViews.Packed(dMain, heads, firstRow: 1);
         be.RefAttentionBackward(shape, QkvViews.Packed(refs, heads), patches.K, patches.V, probs, HeadView.Columns(g, shape.HeadDim, 0), scale,
-            QkvViews.Packed(dRefs, heads), dPatches.K, dPatches.V);
+            QkvViews.Packed(dRefs, heads), dPatches.K, dPatches.V, accumulatePatches: pending[0] is not null);
         return [dMain, dRefs];
     }
 }
