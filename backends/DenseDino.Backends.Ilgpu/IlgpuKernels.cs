@@ -27,7 +27,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<KernelConfig, V, V, V, V, GemmArgs>? gemm;
     private Action<Index1D, V, V, GemmArgs>? gemmBiasInit;
     private Action<KernelConfig, V, V, V, V, V, V, int, float>? layerNorm;
-    private Action<KernelConfig, V, V, V, V, V, V, int>? layerNormBackward;
+    private Action<KernelConfig, V, V, V, V, V, V, int, int>? layerNormBackward;
     private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGradPartial;
     private Action<KernelConfig, V, V, int, int, int, int>? sumChunks;
     private Action<Index1D, V, V, ReduceArgs>? reduceColumnsPartial;
@@ -67,7 +67,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<KernelConfig, V, V, V, V, GemmArgs> Gemm => gemm ??= acc.LoadStreamKernel<V, V, V, V, GemmArgs>(GemmKernels.Gemm);
     public Action<Index1D, V, V, GemmArgs> GemmBiasInit => gemmBiasInit ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, GemmArgs>(GemmKernels.GemmBiasInit);
     public Action<KernelConfig, V, V, V, V, V, V, int, float> LayerNorm => layerNorm ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, float>(RowKernels.LayerNorm);
-    public Action<KernelConfig, V, V, V, V, V, V, int> LayerNormBackward => layerNormBackward ??= acc.LoadStreamKernel<V, V, V, V, V, V, int>(RowKernels.LayerNormBackward);
+    public Action<KernelConfig, V, V, V, V, V, V, int, int> LayerNormBackward => layerNormBackward ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, int>(RowKernels.LayerNormBackward);
     public Action<Index1D, V, V, V, V, V, V, int, int> LayerNormParamGradPartial => layerNormParamGradPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, int, int>(RowKernels.LayerNormParamGradPartial);
     public Action<KernelConfig, V, V, int, int, int, int> SumChunks => sumChunks ??= acc.LoadStreamKernel<V, V, int, int, int, int>(ReduceKernels.SumChunks);
     public Action<Index1D, V, V, ReduceArgs> ReduceColumnsPartial => reduceColumnsPartial ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, ReduceArgs>(ReduceKernels.ReduceColumnsPartial);

@@ -53,8 +53,8 @@ public interface IBackend : IDisposable
 
     // ---- fused row ops (x viewed as [rows, dim]) ----
     void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);
-    /// <summary>dx is overwritten; dgamma and dbeta are accumulated into (they are parameter-shaped).</summary>
-    void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta);
+    /// <summary>dx is overwritten (added to when accumulateDx); dgamma and dbeta are accumulated into (they are parameter-shaped).</summary>
+    void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta, bool accumulateDx = false);
     /// <summary>
     /// Numerically stable softmax (log: log-softmax) over the last axis of (x − shift)·scale; shift null or one row of the
     /// last axis' length, broadcast (DINO's teacher centering and temperature, fused: no K-wide intermediates).

@@ -213,13 +213,17 @@ public abstract class EquivalenceTests
     public static TheoryData<int, int> RowShapes => new() { { 5, 37 }, { 2, 300 }, { 1, 1 }, { 0, 4 }, { 203, 5 } };
 
     [Theory, MemberData(nameof(RowShapes))]
-    public void LayerNormAndBackward(int rows, int d) =>
-        Check("layer norm", [In("x", [rows, d], 21), In("gamma", [d], 22), In("beta", [d], 23), In("g", [rows, d], 24),
-            Out("y", rows, d), Out("mean", rows), Out("rstd", rows), Out("dx", rows, d), Acc("dgamma", [d], 25), Acc("dbeta", [d], 26)], (b, t) =>
-        {
-            b.LayerNorm(t["x"], t["gamma"], t["beta"], 1e-5f, t["y"], t["mean"], t["rstd"]);
-            b.LayerNormBackward(t["x"], t["gamma"], t["mean"], t["rstd"], t["g"], t["dx"], t["dgamma"], t["dbeta"]);
-        }, rtol: 1e-3);
+    public void LayerNormAndBackward(int rows, int d)
+    {
+        // accumulateDx: dx already holds a residual connection's gradient and gets LayerNorm's added.
+        foreach (bool accumulate in new[] { false, true })
+            Check($"layer norm, accumulate dx {accumulate}", [In("x", [rows, d], 21), In("gamma", [d], 22), In("beta", [d], 23), In("g", [rows, d], 24),
+                Out("y", rows, d), Out("mean", rows), Out("rstd", rows), accumulate ? Acc("dx", [rows, d], 27) : Out("dx", rows, d), Acc("dgamma", [d], 25), Acc("dbeta", [d], 26)], (b, t) =>
+            {
+                b.LayerNorm(t["x"], t["gamma"], t["beta"], 1e-5f, t["y"], t["mean"], t["rstd"]);
+                b.LayerNormBackward(t["x"], t["gamma"], t["mean"], t["rstd"], t["g"], t["dx"], t["dgamma"], t["dbeta"], accumulate);
+            }, rtol: 1e-3);
+    }
 
     [Theory, MemberData(nameof(RowShapes))]
     public void SoftmaxAndBackward(int rows, int d)

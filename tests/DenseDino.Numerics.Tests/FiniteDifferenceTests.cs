@@ -256,6 +256,11 @@ public sealed class FiniteDifferenceTests : IDisposable
         Check(t => Ops.LayerNorm(t[0], t[1], t[2]), [Uniform(rng, [4, 17], -2f, 2f), Uniform(rng, [17], 0.5f, 1.5f), Uniform(rng, [17])]);
         Check(t => Ops.LayerNorm(t[0], t[1], t[2], 1e-5f), [Uniform(rng, [2, 3, 9], -2f, 2f), Uniform(rng, [9], -1.5f, 1.5f), Uniform(rng, [9])]);
         Check(t => Ops.LayerNorm(t[0], t[1], t[2]), [Uniform(rng, [1, 33]), Uniform(rng, [33], 0.5f, 1.5f, differentiable: false), Uniform(rng, [33], differentiable: false)]);
+        // Residual connections: LayerNorm adds its dx into the skip path's pending gradient in place
+        // (the second), or must not (the first: that pending gradient is its own output gradient).
+        Check(t => Ops.Add(t[0], Ops.LayerNorm(t[0], t[1], t[2])), [Uniform(rng, [3, 11], -2f, 2f), Uniform(rng, [11], 0.5f, 1.5f), Uniform(rng, [11])]);
+        // (The outer scale makes the residual's gradient Backprop's own, not the caller's, so it may be added into.)
+        Check(t => Ops.Mul(Ops.Add(t[0], Ops.Mul(Ops.LayerNorm(t[0], t[1], t[2]), 1.5f)), 0.7f), [Uniform(rng, [3, 11], -2f, 2f), Uniform(rng, [11], 0.5f, 1.5f), Uniform(rng, [11])]);
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed unsafe partial class CpuBackend
         });
     }
 
-    public void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta)
+    public void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta, bool accumulateDx = false)
     {
         int d = Dim(x);
         long rows = d == 0 ? 0 : x.Length / d;
@@ -46,7 +46,7 @@ public sealed unsafe partial class CpuBackend
             long start = rows * c / chunks, end = rows * (c + 1) / chunks;
             fixed (float* accG = &partialG[c * d], accB = &partialB[c * d])
                 for (long r = start; r < end; r++)
-                    LayerNormBackwardRow(px + r * d, pdy + r * d, pg, pm[r], pr[r], d, accG, accB, pdx + r * d);
+                    LayerNormBackwardRow(px + r * d, pdy + r * d, pg, pm[r], pr[r], d, accG, accB, pdx + r * d, accumulateDx);
         });
         var dG = Span(dgamma);
         var dB = Span(dbeta);
@@ -62,7 +62,7 @@ public sealed unsafe partial class CpuBackend
     /// stay in L1): dγ += dy·x̂, dβ += dy, then dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)), dx̂ = dy·γ.
     /// Eleven span calls per row made this call-overhead bound at ViT widths.
     /// </summary>
-    private static void LayerNormBackwardRow(float* x, float* dy, float* gamma, float mu, float rs, int d, float* accG, float* accB, float* dx)
+    private static void LayerNormBackwardRow(float* x, float* dy, float* gamma, float mu, float rs, int d, float* accG, float* accB, float* dx, bool accumulate)
     {
         const int w = 8;
         var vmu = Vector256.Create(mu);
@@ -98,12 +98,14 @@ public sealed unsafe partial class CpuBackend
         {
             var xh = (Vector256.Load(x + j) - vmu) * vrs;
             var dxh = Vector256.Load(dy + j) * Vector256.Load(gamma + j);
-            ((dxh - vmeanD - xh * vmeanDX) * vrs).Store(dx + j);
+            var v = (dxh - vmeanD - xh * vmeanDX) * vrs;
+            (accumulate ? Vector256.Load(dx + j) + v : v).Store(dx + j);
         }
         for (; j < d; j++)
         {
             float xh = (x[j] - mu) * rs;
-            dx[j] = (dy[j] * gamma[j] - meanD - xh * meanDX) * rs;
+            float v = (dy[j] * gamma[j] - meanD - xh * meanDX) * rs;
+            dx[j] = accumulate ? dx[j] + v : v;
         }
     }
 

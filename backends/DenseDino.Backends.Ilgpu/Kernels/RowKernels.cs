@@ -26,10 +26,10 @@ public static class RowKernels
         if (t == 0) { mean[r] = mu; rstd[r] = rs; }
     }
 
-    /// <summary>dx = rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)), dxhat = dy·gamma.</summary>
+    /// <summary>dx (+)= rstd·(dxhat − mean(dxhat) − xhat·mean(dxhat·xhat)), dxhat = dy·gamma.</summary>
     [Kernel(grouped: true)]
     public static void LayerNormBackward(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> mean, ArrayView<float> rstd,
-        ArrayView<float> dy, ArrayView<float> dx, int d)
+        ArrayView<float> dy, ArrayView<float> dx, int d, int accumulate)
     {
         var sh = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
         int t = Group.IdxX, g = Group.DimX;
@@ -47,7 +47,8 @@ public static class RowKernels
         for (int j = t; j < d; j += g)
         {
             float xh = (x[b + j] - mu) * rs, dh = dy[b + j] * gamma[j];
-            dx[b + j] = rs * (dh - meanD - xh * meanDX);
+            float v = rs * (dh - meanD - xh * meanDX);
+            dx[b + j] = accumulate != 0 ? dx[b + j] + v : v;
         }
     }
 

@@ -15,12 +15,12 @@ public sealed partial class IlgpuBackend
         K.LayerNorm(Rows(rows, d), V(x), V(gamma), V(beta), V(y), V(mean), V(rstd), d, eps);
     }
 
-    public void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta)
+    public void LayerNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor dy, Tensor dx, Tensor dgamma, Tensor dbeta, bool accumulateDx = false)
     {
         int d = Dim(x);
         long rows = RowCount(x, d);
         if (rows == 0) return;
-        K.LayerNormBackward(Rows(rows, d), V(x), V(gamma), V(mean), V(rstd), V(dy), V(dx), d);
+        K.LayerNormBackward(Rows(rows, d), V(x), V(gamma), V(mean), V(rstd), V(dy), V(dx), d, accumulateDx ? 1 : 0);
         // Parameter grads: per column, sums over row chunks then over chunks, so the accumulation has no races.
         int chunks = checked((int)((rows + ReduceKernels.ColumnChunk - 1) / ReduceKernels.ColumnChunk));
         long count = (long)chunks * d;

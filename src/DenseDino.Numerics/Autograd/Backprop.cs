@@ -46,7 +46,7 @@ public static class Backprop
                 Free(finished, holds, gradient);
                 continue;
             }
-            var inPlace = fn.AddsIntoPendingGradients ? PendingGradients(fn, grads, holds, gradient) : null;
+            var inPlace = fn.AddsIntoPendingGradients ? PendingGradients(fn, g, grads, holds, gradient) : null;
             var inputGrads = inPlace is null ? fn.Backward(g) : fn.Backward(g, inPlace);
             if (inputGrads.Length != fn.Inputs.Length)
                 throw new InvalidOperationException($"{fn.Name}: backward returned {inputGrads.Length} gradients for {fn.Inputs.Length} inputs");
@@ -78,14 +78,18 @@ public static class Backprop
         }
     }
 
-    /// <summary>Per input, its pending gradient where only Backprop holds it (and the input appears once), else null.</summary>
-    private static Tensor?[] PendingGradients(Function fn, Dictionary<Tensor, Tensor> grads, Dictionary<Tensor, int> holds, Tensor? callers)
+    /// <summary>
+    /// Per input, its pending gradient where only Backprop holds it, the input appears once and the
+    /// gradient is not the node's own output gradient (an op must not write what it reads), else null.
+    /// </summary>
+    private static Tensor?[] PendingGradients(Function fn, Tensor outputGrad, Dictionary<Tensor, Tensor> grads, Dictionary<Tensor, int> holds, Tensor? callers)
     {
         var pending = new Tensor?[fn.Inputs.Length];
         for (int k = 0; k < pending.Length; k++)
         {
             if (fn.Inputs[k] is not { } input || fn.Inputs.Count(x => ReferenceEquals(x, input)) != 1) continue;
-            if (grads.TryGetValue(input, out var p) && holds.GetValueOrDefault(p) == 1 && p.Storage.IsExclusive && !ReferenceEquals(p, callers))
+            if (grads.TryGetValue(input, out var p) && holds.GetValueOrDefault(p) == 1 && p.Storage.IsExclusive
+                && !ReferenceEquals(p, callers) && !ReferenceEquals(p, outputGrad))
                 pending[k] = p;
         }
         return pending;

@@ -28,13 +28,18 @@ internal sealed class LayerNormFunction : Function
         return fn.Record(y, x, gamma, beta);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g)
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, [null, null, null]);
+
+    protected internal override bool AddsIntoPendingGradients => true;
+
+    // Before a residual block, x's gradient already holds the skip path's share: add into it.
+    protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending)
     {
         var be = g.Backend;
-        var dx = Tensor.Empty(be, x.Shape);
+        var dx = pending[0] ?? Tensor.Empty(be, x.Shape);
         var dgamma = Tensor.Zeros(be, gamma.Shape);
         var dbeta = Tensor.Zeros(be, gamma.Shape);
-        be.LayerNormBackward(x, gamma, mean, rstd, g, dx, dgamma, dbeta);
+        be.LayerNormBackward(x, gamma, mean, rstd, g, dx, dgamma, dbeta, accumulateDx: pending[0] is not null);
         return [dx, dgamma, dbeta];
     }
 }
