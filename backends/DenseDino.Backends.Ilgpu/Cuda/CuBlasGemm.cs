@@ -26,7 +26,7 @@ internal sealed class CuBlasGemm : IDisposable
         blas.PointerMode = CuBlasPointerMode.Host;
         bf16 = precision == MatMulPrecision.Bf16;
         bool tf32 = precision == MatMulPrecision.Tf32;
-        Check(CuBlasNative.SetMathMode(blas.Handle, tf32 ? CuBlasNative.Tf32TensorOpMath : CuBlasNative.DefaultMath), "cublasSetMathMode");
+        CuBlasNative.Check(CuBlasNative.SetMathMode(blas.Handle, tf32 ? CuBlasNative.Tf32TensorOpMath : CuBlasNative.DefaultMath), "cublasSetMathMode");
     }
 
     /// <summary>
@@ -52,20 +52,15 @@ internal sealed class CuBlasGemm : IDisposable
             {
                 // fp32 in and out; cuBLAS rounds A and B to bf16 for the tensor cores and accumulates in fp32.
                 const int f32 = CuBlasNative.CudaR32F;
-                Check(CuBlasNative.GemmStridedBatchedEx(blas.Handle, opB, opA, s.N, s.M, s.K,
+                CuBlasNative.Check(CuBlasNative.GemmStridedBatchedEx(blas.Handle, opB, opA, s.N, s.M, s.K,
                     alpha, pb, f32, s.Ldb, s.StrideB, pa, f32, s.Lda, s.StrideA,
                     beta, pc, f32, s.Ldc, s.StrideC, nb, CuBlasNative.ComputeR32FFastBf16, CuBlasNative.GemmDefault), "cublasGemmStridedBatchedEx");
                 continue;
             }
-            Check(CuBlasNative.SgemmStridedBatched(blas.Handle, opB, opA, s.N, s.M, s.K,
+            CuBlasNative.Check(CuBlasNative.SgemmStridedBatched(blas.Handle, opB, opA, s.N, s.M, s.K,
                 alpha, pb, s.Ldb, s.StrideB, pa, s.Lda, s.StrideA,
                 beta, pc, s.Ldc, s.StrideC, nb), "cublasSgemmStridedBatched");
         }
-    }
-
-    private static void Check(int status, string call)
-    {
-        if (status != 0) throw new InvalidOperationException($"{call} failed with cuBLAS status {status}");
     }
 
     public void Dispose() => blas.Dispose();

@@ -1,6 +1,7 @@
 using DenseDino.Numerics;
 using ILGPU.Runtime.Cuda;
 using static DenseDino.Backends.Ilgpu.Cuda.CuBlasLtLibrary;
+using static DenseDino.Backends.Ilgpu.Cuda.CuBlasNative;
 
 namespace DenseDino.Backends.Ilgpu.Cuda;
 

@@ -74,9 +74,4 @@ internal sealed unsafe class CuBlasLtLibrary
         throw new DllNotFoundException("cuBLASLt not found (CUDA 11, 12 or 13 needed); tried: " + string.Join(", ", tried) +
             ". Set DENSEDINO_CUBLASLT to the library's path.");
     }
-
-    public static void Check(int status, string call)
-    {
-        if (status != 0) throw new InvalidOperationException($"{call} failed with cuBLAS status {status}");
-    }
 }

@@ -27,4 +27,10 @@ internal static partial class CuBlasNative
 
     [LibraryImport(Lib, EntryPoint = "cublasSetMathMode")]
     public static partial int SetMathMode(IntPtr handle, int mode);
+
+    /// <summary>Throws on a non-zero cublasStatus_t (cuBLAS and cuBLASLt share the enum), naming the call.</summary>
+    public static void Check(int status, string call)
+    {
+        if (status != 0) throw new InvalidOperationException($"{call} failed with cuBLAS status {status}");
+    }
 }
