@@ -38,14 +38,6 @@ public static class Backprop
                 Free(finished, holds, gradient);
                 continue;
             }
-            if (fn.Inputs.Length == 1 && fn.Inputs[0] is { } only && grads.TryGetValue(only, out var pending)
-                && holds.GetValueOrDefault(pending) == 1 && pending.Storage.IsExclusive && !ReferenceEquals(pending, gradient)
-                && fn.TryAccumulateGradient(g, pending))
-            {
-                // The input's pending gradient was only ours to change: the op added into it in place.
-                Free(finished, holds, gradient);
-                continue;
-            }
             var inPlace = fn.AddsIntoPendingGradients ? PendingGradients(fn, g, grads, holds, gradient) : null;
             var inputGrads = inPlace is null ? fn.Backward(g) : fn.Backward(g, inPlace);
             if (inputGrads.Length != fn.Inputs.Length)

@@ -15,20 +15,14 @@ public abstract class Function
     /// <summary>Gradients for each input, in order; each must have that input's shape.</summary>
     protected internal abstract Tensor?[] Backward(Tensor gradOutput);
 
-    /// <summary>
-    /// For single-input ops whose gradient is mostly zeros (a slice): adds the gradient for the input
-    /// straight into <paramref name="accumulator"/>, a gradient of the input's shape that Backprop
-    /// owns exclusively, and returns true. False (the default) makes Backprop call <see cref="Backward"/>.
-    /// </summary>
-    protected internal virtual bool TryAccumulateGradient(Tensor gradOutput, Tensor accumulator) => false;
-
     /// <summary>True when <see cref="Backward(Tensor, Tensor?[])"/> can add into inputs' pending gradients.</summary>
     protected internal virtual bool AddsIntoPendingGradients => false;
 
     /// <summary>
     /// Like <see cref="Backward(Tensor)"/>, given pending[i]: input i's gradient so far when Backprop owns it
     /// exclusively (else null). Returning pending[i] itself as input i's gradient says "added into it in
-    /// place" (no sum, no second tensor): attention's two backward ops add into one packed qkv gradient.
+    /// place" (no sum, no second tensor): a slice adds into its part of the input's gradient, attention's two
+    /// backward ops into one packed qkv gradient, LayerNorm into a residual connection's.
     /// </summary>
     protected internal virtual Tensor?[] Backward(Tensor gradOutput, Tensor?[] pending) => Backward(gradOutput);
 

@@ -32,19 +32,16 @@ internal sealed class SliceFunction : Function
         return new SliceFunction { axis = ax, start = start, inputShape = x.Shape }.Record(y, x);
     }
 
-    /// <summary>Adds g into its slice of an existing gradient: no zero-filled full-size tensor, no full-size add.</summary>
-    protected internal override bool TryAccumulateGradient(Tensor g, Tensor accumulator)
-    {
-        long step = inputShape.Product(axis + 1, inputShape.Rank);
-        g.Backend.StridedCopy(g, 0, g.Shape.Strides(), accumulator, start * step, inputShape.Strides(), g.Shape.Dims, accumulate: true);
-        return true;
-    }
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, [null]);
 
-    protected internal override Tensor?[] Backward(Tensor g)
+    protected internal override bool AddsIntoPendingGradients => true;
+
+    /// <summary>Adds g into its slice of a pending gradient when there is one: no zero-filled full-size tensor, no full-size add.</summary>
+    protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending)
     {
-        var dx = Tensor.Zeros(g.Backend, inputShape);
+        var dx = pending[0] ?? Tensor.Zeros(g.Backend, inputShape);
         long step = inputShape.Product(axis + 1, inputShape.Rank);
-        g.Backend.StridedCopy(g, 0, g.Shape.Strides(), dx, start * step, inputShape.Strides(), g.Shape.Dims, accumulate: false);
+        g.Backend.StridedCopy(g, 0, g.Shape.Strides(), dx, start * step, inputShape.Strides(), g.Shape.Dims, accumulate: pending[0] is not null);
         return [dx];
     }
 }
