@@ -69,8 +69,6 @@ public sealed class DenseDinoLoss : IDisposable
         int vb = studentCls.Rank == 2 ? studentCls.Shape[0] : -1;
         if (studentRef.Rank != 3 || studentRef.Shape[0] != vb || studentRef.Shape[1] % 2 != 0 || studentRef.Shape[2] != k)
             throw new ArgumentException($"DenseDinoLoss: studentRef {studentRef.Shape} must be [V·B={vb}, 2M, K={k}]");
-        if (teacherRef.Rank != 3 || teacherRef.Shape[1] % views != 0)
-            throw new ArgumentException($"DenseDinoLoss: teacherRef {teacherRef.Shape} must be [2B, V·M, K] with V={views}");
         return ForwardByPairs(studentCls, StudentRefsByGlobal(studentRef), teacherCls, TeacherRefsByView(teacherRef, views), epoch);
     }
 

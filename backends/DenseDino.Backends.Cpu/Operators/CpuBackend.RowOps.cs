@@ -122,9 +122,13 @@ public sealed unsafe partial class CpuBackend
             {
                 // (x − shift)·scale into y, then the softmax in place: one output, no intermediate tensor.
                 var yr = new Span<float>(dst, d);
-                if (pc != null) TensorPrimitives.Subtract(new ReadOnlySpan<float>(src, d), new ReadOnlySpan<float>(pc, d), yr);
-                else new ReadOnlySpan<float>(src, d).CopyTo(yr);
-                if (scale != 1f) TensorPrimitives.Multiply(yr, scale, yr);
+                var xr = new ReadOnlySpan<float>(src, d);
+                if (pc == null) TensorPrimitives.Multiply(xr, scale, yr);
+                else
+                {
+                    TensorPrimitives.Subtract(xr, new ReadOnlySpan<float>(pc, d), yr);
+                    if (scale != 1f) TensorPrimitives.Multiply(yr, scale, yr);
+                }
                 src = dst;
             }
             if (log) LogSoftmaxRow(new ReadOnlySpan<float>(src, d), new Span<float>(dst, d));
