@@ -15,15 +15,15 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<Index1D, V, V, V, BroadcastArgs>? binaryBroadcast;
     private Action<Index1D, V, ulong, float, float>? dropout;
     private Action<Index1D, V, V, int, float>? clip;
-    private Action<Index1D, V, V, V, V, V, V, AdamArgs>? adamW;
+    private Action<KernelConfig, V, V, V, V, V, V, ArrayView<SegmentPiece>, ArrayView<AdamSegmentArgs>, AdamPassArgs>? adamW;
+    private Action<KernelConfig, V, ArrayView<SegmentPiece>, V>? pieceSumOfSquares;
+    private Action<Index1D, V, VI, V>? segmentTotals;
     private Action<Index1D, V, V, float>? ema;
     private Action<Index1D, V, V, CopyArgs>? stridedCopy;
     private Action<Index1D, V, VI, V, int, int, int>? indexSelect, indexAdd;
     private Action<Index1D, V, V, V, ReduceArgs>? reduceColumns;
     private Action<KernelConfig, V, V, V, ReduceArgs>? reduceRows;
     private Action<Index1D, V, V, V, int, int>? maxBackward;
-    private Action<KernelConfig, V, V, long>? sumSqPartial;
-    private Action<KernelConfig, V, int, V, int>? sumPartials;
     private Action<KernelConfig, V, V, V, V, GemmArgs>? gemm;
     private Action<Index1D, V, V, GemmArgs>? gemmBiasInit;
     private Action<KernelConfig, V, V, V, V, V, V, int, float>? layerNorm;
@@ -54,7 +54,11 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<Index1D, V, V, V, BroadcastArgs> BinaryBroadcast => binaryBroadcast ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, BroadcastArgs>(ElementwiseKernels.BinaryBroadcast);
     public Action<Index1D, V, ulong, float, float> Dropout => dropout ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, ulong, float, float>(ElementwiseKernels.Dropout);
     public Action<Index1D, V, V, int, float> Clip => clip ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, int, float>(ElementwiseKernels.ClipByNorm);
-    public Action<Index1D, V, V, V, V, V, V, AdamArgs> AdamW => adamW ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, V, V, V, AdamArgs>(ElementwiseKernels.AdamW);
+    public Action<KernelConfig, V, V, V, V, V, V, ArrayView<SegmentPiece>, ArrayView<AdamSegmentArgs>, AdamPassArgs> AdamW =>
+        adamW ??= acc.LoadStreamKernel<V, V, V, V, V, V, ArrayView<SegmentPiece>, ArrayView<AdamSegmentArgs>, AdamPassArgs>(OptimizerKernels.AdamW);
+    public Action<KernelConfig, V, ArrayView<SegmentPiece>, V> PieceSumOfSquares =>
+        pieceSumOfSquares ??= acc.LoadStreamKernel<V, ArrayView<SegmentPiece>, V>(OptimizerKernels.PieceSumOfSquares);
+    public Action<Index1D, V, VI, V> SegmentTotals => segmentTotals ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, VI, V>(OptimizerKernels.SegmentTotals);
     public Action<Index1D, V, V, float> Ema => ema ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, float>(ElementwiseKernels.Ema);
     public Action<Index1D, V, V, CopyArgs> StridedCopy => stridedCopy ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, CopyArgs>(MovementKernels.StridedCopy);
     public Action<Index1D, V, VI, V, int, int, int> IndexSelect => indexSelect ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, VI, V, int, int, int>(MovementKernels.IndexSelect);
@@ -62,8 +66,6 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<Index1D, V, V, V, ReduceArgs> ReduceColumns => reduceColumns ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, ReduceArgs>(ReduceKernels.ReduceColumns);
     public Action<KernelConfig, V, V, V, ReduceArgs> ReduceRows => reduceRows ??= acc.LoadStreamKernel<V, V, V, ReduceArgs>(ReduceKernels.ReduceRows);
     public Action<Index1D, V, V, V, int, int> MaxBackward => maxBackward ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, int, int>(ReduceKernels.MaxBackward);
-    public Action<KernelConfig, V, V, long> SumOfSquaresPartial => sumSqPartial ??= acc.LoadStreamKernel<V, V, long>(ReduceKernels.SumOfSquaresPartial);
-    public Action<KernelConfig, V, int, V, int> SumPartials => sumPartials ??= acc.LoadStreamKernel<V, int, V, int>(ReduceKernels.SumPartials);
     public Action<KernelConfig, V, V, V, V, GemmArgs> Gemm => gemm ??= acc.LoadStreamKernel<V, V, V, V, GemmArgs>(GemmKernels.Gemm);
     public Action<Index1D, V, V, GemmArgs> GemmBiasInit => gemmBiasInit ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, GemmArgs>(GemmKernels.GemmBiasInit);
     public Action<KernelConfig, V, V, V, V, V, V, int, float> LayerNorm => layerNorm ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, float>(RowKernels.LayerNorm);

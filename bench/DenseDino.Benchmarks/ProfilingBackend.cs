@@ -50,9 +50,9 @@ internal sealed class ProfilingBackend(IBackend target, Action synchronize) : IB
     public void InterpolateBicubic(Tensor input, double scaleH, double scaleW, Tensor output) { long t0 = Start(); target.InterpolateBicubic(input, scaleH, scaleW, output); Stop("InterpolateBicubic", t0); }
     public void InterpolateBicubicBackward(Tensor dOutput, double scaleH, double scaleW, Tensor dInput) { long t0 = Start(); target.InterpolateBicubicBackward(dOutput, scaleH, scaleW, dInput); Stop("InterpolateBicubicBackward", t0); }
     public void DropoutMask(ulong seed, float p, Tensor mask) { long t0 = Start(); target.DropoutMask(seed, p, mask); Stop("DropoutMask", t0); }
-    public void SumOfSquares(Tensor x, Tensor result, int index) { long t0 = Start(); target.SumOfSquares(x, result, index); Stop("SumOfSquares", t0); }
+    public void SumOfSquares(Tensor x, ReadOnlySpan<FlatSegment> segments, Tensor result) { long t0 = Start(); target.SumOfSquares(x, segments, result); Stop("SumOfSquares", t0); }
     public void ClipByNorm(Tensor x, Tensor sumSquares, int index, float maxNorm) { long t0 = Start(); target.ClipByNorm(x, sumSquares, index, maxNorm); Stop("ClipByNorm", t0); }
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion) { long t0 = Start(); target.AdamW(param, grad, m, v, in step, in fusion); Stop("AdamW", t0); }
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, ReadOnlySpan<AdamWSegment> segments, in AdamWPass pass) { long t0 = Start(); target.AdamW(param, grad, m, v, segments, in pass); Stop("AdamW", t0); }
     public void Ema(Tensor teacher, Tensor student, float momentum) { long t0 = Start(); target.Ema(teacher, student, momentum); Stop("Ema", t0); }
     public void Dispose() => target.Dispose();
 

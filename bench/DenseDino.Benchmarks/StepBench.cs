@@ -12,7 +12,7 @@ namespace DenseDino.Benchmarks;
 internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
-    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false)
+    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false, bool PerTensorUpdate = false)
 {
     public static StepBenchOptions Parse(string[] args)
     {
@@ -41,6 +41,7 @@ internal sealed record StepBenchOptions(
                 "--precision" => o with { Precision = Next() },
                 "--profile" => o with { Profile = true },
                 "--bias-epilogue" => o with { BiasEpilogue = true },
+                "--per-tensor-update" => o with { PerTensorUpdate = true },
                 _ => throw new ArgumentException($"step: unknown option {key}"),
             };
         }
@@ -68,6 +69,13 @@ internal static class StepBench
         var head = new HeadConfig(OutDim: o.OutDim);
         using var student = new DenseDinoModel(backend, vit, head, seed: 0);
         using var teacher = new DenseDinoModel(backend, vit, head, seed: 0);
+        foreach (var (_, p) in teacher.NamedParameters()) p.RequiresGrad = false;
+        // As the trainer does: parameters in one buffer per model, so the update is one launch (else one per tensor).
+        if (!o.PerTensorUpdate)
+        {
+            student.FlattenParameters();
+            teacher.FlattenParameters();
+        }
         using var loss = new DenseDinoLoss(backend, new DenseDinoLossOptions { OutDim = o.OutDim, Views = o.Views });
         using var optimizer = new AdamWOptimizer(student.TrainableParameters());
         var rng = new Random(0);
@@ -114,7 +122,7 @@ internal static class StepBench
             images_s = Math.Round(o.Batch / ms * 1e3, 2), views_s = Math.Round(vb / ms * 1e3, 2),
             gflop_step = Math.Round(flops / 1e9, 1), gflops = Math.Round(flops / ms / 1e6, 1), loss = Math.Round(lastLoss, 4),
             phases_ms = phases.ToDictionary(p => p.Key, p => Math.Round(Median(p.Value), 1)),
-            precision = o.Precision,
+            precision = o.Precision, update = optimizer.IsFlat ? "flat" : "per-tensor",
             peak_rss_mb = Math.Round(Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0),
             peak_pool_in_use_mb = Math.Round(backend.Pool.PeakFloatsInUse * 4 / 1048576.0),
             peak_pool_held_mb = Math.Round(backend.Pool.PeakFloatsHeld * 4 / 1048576.0),

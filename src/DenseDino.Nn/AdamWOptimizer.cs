@@ -12,6 +12,11 @@ public sealed class AdamWOptimizer : IDisposable
 {
     private readonly List<Slot> slots = new();
     private readonly Tensor norms;   // [P] per-parameter sum of squares (untracked)
+    // When every parameter sits in one arena with a gradient slot: moments laid out like it, so the
+    // clip's norms and the update (with the teacher's EMA) are one launch each for all parameters.
+    private readonly ParameterArena? arena;
+    private readonly Tensor? flatM, flatV;
+    private readonly FlatSegment[] segments = [];
 
     public AdamWOptimizer(IEnumerable<(string Name, Tensor Value)> parameters, float beta1 = 0.9f, float beta2 = 0.999f, float eps = 1e-8f)
     {
@@ -19,15 +24,28 @@ public sealed class AdamWOptimizer : IDisposable
         Beta2 = beta2;
         Eps = eps;
         using var _ = TensorScope.Untracked();
-        foreach (var (name, p) in parameters)
+        var trainable = parameters.Where(p => p.Value.RequiresGrad).ToList();
+        if (trainable.Count == 0) throw new ArgumentException("AdamWOptimizer: no trainable parameters");
+        var first = trainable[0].Value;
+        if (first.Arena is { Gradients: not null } a && trainable.All(p => ReferenceEquals(p.Value.Arena, a) && a.HasGradientSlot(p.Value)))
         {
-            if (!p.RequiresGrad) continue;
-            bool regularized = !(name.EndsWith(".bias", StringComparison.Ordinal) || p.Rank == 1);
-            slots.Add(new Slot(name, p, regularized, Tensor.Zeros(p.Backend, p.Shape), Tensor.Zeros(p.Backend, p.Shape)));
+            arena = a;
+            flatM = Tensor.Zeros(first.Backend, [checked((int)a.Length)]);
+            flatV = Tensor.Zeros(first.Backend, [checked((int)a.Length)]);
+            segments = trainable.Select(p => new FlatSegment(a.OffsetOf(p.Value), p.Value.Length)).ToArray();
         }
-        if (slots.Count == 0) throw new ArgumentException("AdamWOptimizer: no trainable parameters");
-        norms = Tensor.Zeros(slots[0].Param.Backend, [slots.Count]);
+        foreach (var (name, p) in trainable)
+        {
+            bool regularized = !(name.EndsWith(".bias", StringComparison.Ordinal) || p.Rank == 1);
+            var m = arena is null ? Tensor.Zeros(p.Backend, p.Shape) : arena.ViewOf(flatM!, p);
+            var v = arena is null ? Tensor.Zeros(p.Backend, p.Shape) : arena.ViewOf(flatV!, p);
+            slots.Add(new Slot(name, p, regularized, m, v));
+        }
+        norms = Tensor.Zeros(first.Backend, [slots.Count]);
     }
+
+    /// <summary>True when the update is one pass over flat buffers (the parameters were gathered into one arena).</summary>
+    public bool IsFlat => arena is not null;
 
     public float Beta1 { get; }
     public float Beta2 { get; }
@@ -76,6 +94,12 @@ public sealed class AdamWOptimizer : IDisposable
     // norms[i] = Σ grad² of slot i (0 without a gradient), on the device.
     private void MeasureGradientNorms()
     {
+        if (arena is not null)
+        {
+            // a slot without a gradient holds zeros
+            Optim.SumOfSquares(arena.Gradients!, segments, norms);
+            return;
+        }
         norms.Backend.Fill(norms, 0f);
         for (int i = 0; i < slots.Count; i++)
             if (slots[i].Param.Grad is { } g) Optim.SumOfSquares(g, norms, i);
@@ -103,6 +127,8 @@ public sealed class AdamWOptimizer : IDisposable
     {
         StepCount++;
         if (clipMaxNorm > 0) MeasureGradientNorms();
+        if (arena is not null && slots.All(s => arena.GradientIsInSlot(s.Param)))
+            return FlatStep(learningRate, weightDecay, clipMaxNorm, teacher, momentum);
         var updated = new HashSet<string>();
         for (int i = 0; i < slots.Count; i++)
         {
@@ -117,6 +143,44 @@ public sealed class AdamWOptimizer : IDisposable
         return updated;
     }
 
+    // Step's update as one launch over the arena: a segment per parameter with a gradient.
+    private IReadOnlySet<string> FlatStep(float learningRate, float weightDecay, float clipMaxNorm,
+        IReadOnlyDictionary<string, Tensor>? teacher, float momentum)
+    {
+        var stepped = new List<AdamWSegment>(slots.Count);
+        var names = new HashSet<string>();
+        for (int i = 0; i < slots.Count; i++)
+        {
+            var s = slots[i];
+            if (s.Param.Grad is null) continue;
+            s.Steps++;
+            names.Add(s.Name);
+            var step = new AdamWStep(learningRate, Beta1, Beta2, Eps, s.Regularized ? weightDecay : 0f, s.Steps);
+            stepped.Add(AdamWSegment.For(segments[i].Start, segments[i].Length, step, clipIndex: i));
+        }
+        var t = TeacherLaidOutLikeArena(teacher, names);
+        Optim.AdamW(arena!.Values, arena.Gradients!, flatM!, flatV!, stepped.ToArray(),
+            new AdamWPass(Beta1, Beta2, Eps, clipMaxNorm > 0 ? norms : null, clipMaxNorm, t, momentum));
+        return t is null ? new HashSet<string>() : names;
+    }
+
+    // The teacher's flat buffer when each stepped parameter's teacher sits at the same offset of an arena of the same
+    // length (a teacher model of the same architecture, flattened); else null and the caller runs the EMA itself.
+    private Tensor? TeacherLaidOutLikeArena(IReadOnlyDictionary<string, Tensor>? teacher, HashSet<string> stepped)
+    {
+        if (teacher is null || stepped.Count == 0) return null;
+        ParameterArena? theirs = null;
+        foreach (var s in slots)
+        {
+            if (!stepped.Contains(s.Name)) continue;
+            if (!teacher.TryGetValue(s.Name, out var t) || t.Arena is not { } ta || ta.Length != arena!.Length
+                || (theirs is not null && !ReferenceEquals(ta, theirs)) || ta.OffsetOf(t) != arena.OffsetOf(s.Param) || t.Shape != s.Param.Shape)
+                return null;
+            theirs = ta;
+        }
+        return theirs!.Values;
+    }
+
     public void Dispose()
     {
         foreach (var s in slots)
@@ -124,6 +188,8 @@ public sealed class AdamWOptimizer : IDisposable
             s.M.Dispose();
             s.V.Dispose();
         }
+        flatM?.Dispose();
+        flatV?.Dispose();
         norms.Dispose();
     }
 

@@ -12,9 +12,27 @@ public abstract class Module : IDisposable
     private readonly List<(string Name, Tensor Value)> parameters = new();
     private readonly List<(string Name, Module Value)> children = new();
 
+    private ParameterArena? arena;
+
     protected Module(IBackend backend) => Backend = backend;
 
     public IBackend Backend { get; }
+
+    /// <summary>The buffer holding every parameter of this tree, once <see cref="FlattenParameters"/> ran.</summary>
+    public ParameterArena? Parameters => arena;
+
+    /// <summary>
+    /// Moves every parameter of this tree into one <see cref="ParameterArena"/> (in <see cref="NamedParameters"/>
+    /// order, so two models of one architecture get the same layout), so the optimiser updates them all, and the
+    /// teacher's EMA follows, in one launch. Call before training, on the root module.
+    /// </summary>
+    public ParameterArena FlattenParameters()
+    {
+        if (arena is not null) return arena;
+        ZeroGrad();
+        arena = ParameterArena.Gather(NamedParameters().Select(p => p.Value).ToList());
+        return arena;
+    }
 
     /// <summary>Registers a leaf parameter (owned by this module, disposed with it).</summary>
     protected Tensor AddParameter(string name, float[] data, Shape shape, bool trainable = true)
@@ -64,6 +82,7 @@ public abstract class Module : IDisposable
     /// <summary>Clears every parameter's gradient.</summary>
     public void ZeroGrad()
     {
+        arena?.ZeroGradients();
         foreach (var (_, p) in NamedParameters()) p.ZeroGrad();
     }
 
@@ -75,6 +94,7 @@ public abstract class Module : IDisposable
             p.Dispose();
         }
         foreach (var (_, m) in children) m.Dispose();
+        arena?.Dispose();
         GC.SuppressFinalize(this);
     }
 }

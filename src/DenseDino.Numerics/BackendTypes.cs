@@ -72,6 +72,34 @@ public readonly record struct QkvViews(HeadView Q, HeadView K, HeadView V)
 /// <summary>Hyper-parameters of one AdamW step; Step counts from 1.</summary>
 public readonly record struct AdamWStep(float LearningRate, float Beta1, float Beta2, float Eps, float WeightDecay, int Step);
 
+/// <summary>Elements [Start, Start + Length) of a flat buffer: one parameter of many.</summary>
+public readonly record struct FlatSegment(long Start, long Length);
+
+/// <summary>
+/// One parameter's AdamW step inside flat buffers: elements [Start, Start + Length), its own scalars (each
+/// parameter keeps its own step count, so a frozen one's bias correction lags) and ClipIndex, the entry of
+/// <see cref="AdamWPass.ClipSumSquares"/> that clips its gradient.
+/// </summary>
+public readonly record struct AdamWSegment(long Start, long Length, float StepSize, float InvSqrtBc2, float Decay, int ClipIndex)
+{
+    /// <summary>torch.optim.AdamW's scalars: p·(1 − lr·wd) − lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps).</summary>
+    public static AdamWSegment For(long start, long length, in AdamWStep step, int clipIndex = 0)
+    {
+        float lr = step.LearningRate;
+        float bc1 = 1f - MathF.Pow(step.Beta1, step.Step), bc2 = 1f - MathF.Pow(step.Beta2, step.Step);
+        return new(start, length, lr / bc1, 1f / MathF.Sqrt(bc2), 1f - lr * step.WeightDecay, clipIndex);
+    }
+}
+
+/// <summary>
+/// What every segment of one AdamW pass shares: the moments' decay rates and eps, DINO's per-parameter
+/// clip (segment k's gradient is read scaled by min(1, ClipMaxNorm / (sqrt(ClipSumSquares[k.ClipIndex]) + 1e-6)),
+/// never written) and the teacher's EMA of the updated parameter (Teacher = m·Teacher + (1 − m)·param, laid
+/// out like param). Null tensors fold in nothing.
+/// </summary>
+public readonly record struct AdamWPass(float Beta1, float Beta2, float Eps, Tensor? ClipSumSquares = null, float ClipMaxNorm = 0f,
+    Tensor? Teacher = null, float TeacherMomentum = 0f);
+
 /// <summary>
 /// What an AdamW pass may fold in, so that a training step reads each parameter's tensors once: DINO's
 /// per-tensor gradient clip (the gradient as read is scaled by min(1, ClipMaxNorm / (sqrt(ClipSumSquares[ClipIndex])

@@ -111,16 +111,18 @@ public interface IBackend : IDisposable
     void DropoutMask(ulong seed, float p, Tensor mask);
 
     // ---- optimiser ----
-    /// <summary>result[index] = Σ x² (a device scalar: the step need not sync).</summary>
-    void SumOfSquares(Tensor x, Tensor result, int index);
+    /// <summary>result[k] = Σ x² over segments[k], for every k (device scalars: the step need not sync).</summary>
+    void SumOfSquares(Tensor x, ReadOnlySpan<FlatSegment> segments, Tensor result);
     /// <summary>x *= min(1, maxNorm / (sqrt(sumSquares[index]) + 1e-6)).</summary>
     void ClipByNorm(Tensor x, Tensor sumSquares, int index, float maxNorm);
     /// <summary>
-    /// One decoupled-weight-decay Adam step (torch.optim.AdamW) on param, updating m and v; with the gradient
-    /// read through ClipByNorm's factor and the teacher's EMA of the new param when <paramref name="fusion"/> says so
-    /// (each exactly as the separate primitive computes it; grad is never written).
+    /// One decoupled-weight-decay Adam step (torch.optim.AdamW) of every segment of param, updating m and v there,
+    /// all four (and the teacher) laid out alike: many parameters in one pass. The gradient is read through
+    /// ClipByNorm's factor and the teacher gets the EMA of the new param when <paramref name="pass"/> says so
+    /// (each exactly as the separate primitive computes it; grad is never written). Elements outside every
+    /// segment are not touched.
     /// </summary>
-    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion);
+    void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, ReadOnlySpan<AdamWSegment> segments, in AdamWPass pass);
     /// <summary>teacher = momentum·teacher + (1 − momentum)·student.</summary>
     void Ema(Tensor teacher, Tensor student, float momentum);
 }

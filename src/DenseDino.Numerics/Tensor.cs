@@ -23,9 +23,9 @@ public sealed class Tensor : IDisposable
         TensorScope.Track(this);
     }
 
-    public Storage Storage { get; }
+    public Storage Storage { get; private set; }
     /// <summary>Offset of element 0 in the buffer, in floats.</summary>
-    public long Offset { get; }
+    public long Offset { get; private set; }
     public Shape Shape { get; }
     public IBackend Backend => Storage.Backend;
     public DeviceBuffer Buffer => Storage.Buffer;
@@ -44,6 +44,13 @@ public sealed class Tensor : IDisposable
     internal Function? GradFn { get; set; }
     public bool IsLeaf => GradFn is null;
     public Tensor? Grad { get; internal set; }
+    /// <summary>
+    /// Where this leaf's gradient lives when a <see cref="ParameterArena"/> holds it: a view of the arena's
+    /// gradient buffer, all zeros while <see cref="Grad"/> is null; backward adds into it.
+    /// </summary>
+    internal Tensor? GradSlot { get; set; }
+    /// <summary>The arena this parameter was moved into, if any.</summary>
+    public ParameterArena? Arena { get; internal set; }
 
     public bool RequiresGrad
     {
@@ -133,11 +140,23 @@ public sealed class Tensor : IDisposable
         Backend.Upload(data, Buffer, Offset + start);
     }
 
-    /// <summary>Drops the accumulated gradient (returns its memory to the pool).</summary>
+    /// <summary>Drops the accumulated gradient (returns its memory to the pool, or zeroes its arena slot).</summary>
     public void ZeroGrad()
     {
-        Grad?.Dispose();
+        if (Grad is null) return;
+        if (ReferenceEquals(Grad, GradSlot)) Backend.Fill(Grad, 0f);
+        else Grad.Dispose();
         Grad = null;
+    }
+
+    /// <summary>Points this tensor at another buffer (its data must already be there); the old storage loses this reference.</summary>
+    internal void Rebind(Storage storage, long offset)
+    {
+        ThrowIfDisposed();
+        storage.AddRef();
+        Storage.Release();
+        Storage = storage;
+        Offset = offset;
     }
 
     internal void SetGrad(Tensor grad) => Grad = grad;

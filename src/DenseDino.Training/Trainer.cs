@@ -44,6 +44,9 @@ public sealed class Trainer : IDisposable
         Teacher = new DenseDinoModel(backend, Config.Vit(), Config.Head(), modelSeed);
         Teacher.LoadState(Student.State());
         foreach (var (_, p) in Teacher.NamedParameters()) p.RequiresGrad = false;
+        // One buffer per model, laid out alike: the update, the clip's norms and the EMA are one launch each.
+        Student.FlattenParameters();
+        Teacher.FlattenParameters();
         Loss = new DenseDinoLoss(backend, Config.Loss());
         Optimizer = new AdamWOptimizer(Student.TrainableParameters());
     }

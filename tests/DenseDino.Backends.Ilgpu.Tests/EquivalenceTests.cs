@@ -382,25 +382,55 @@ public abstract class EquivalenceTests
     [Theory, MemberData(nameof(Sizes))]
     public void OptimiserPrimitives(int n)
     {
-        Check($"sum of squares {n}", [In("x", [n], 47), Acc("r", [3], 48)], (b, t) => b.SumOfSquares(t["x"], t["r"], 1), rtol: 1e-3);
+        Check($"sum of squares {n}", [In("x", [n], 47), Acc("r", [3], 48)], (b, t) => Optim.SumOfSquares(t["x"], t["r"], 1), rtol: 1e-3);
         foreach (float maxNorm in new[] { 0.5f, 1e6f })
             Check($"clip {n} {maxNorm}", [Acc("x", [n], 49), Out("r", 2)], (b, t) =>
             {
-                b.SumOfSquares(t["x"], t["r"], 1);
+                Optim.SumOfSquares(t["x"], t["r"], 1);
                 b.ClipByNorm(t["x"], t["r"], 1, maxNorm);
             }, rtol: 1e-3);
         Check($"adamw {n}", [In("g", [n], 50), Acc("p", [n], 51), Acc("m", [n], 52), new Spec("v", [n], Random([n], 53, 0f, 1f), true)], (b, t) =>
-            b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3), default));
+            Optim.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3)));
         // Clip and the teacher's EMA folded into the pass: a clipping and a non-clipping norm.
         foreach (float maxNorm in new[] { 0.5f, 1e6f })
             Check($"adamw+clip+ema {n} {maxNorm}", [In("g", [n], 56), Acc("p", [n], 57), Acc("m", [n], 58),
                 new Spec("v", [n], Random([n], 59, 0f, 1f), true), Acc("t", [n], 60), Out("r", 2)], (b, t) =>
             {
-                b.SumOfSquares(t["g"], t["r"], 1);
-                b.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3),
+                Optim.SumOfSquares(t["g"], t["r"], 1);
+                Optim.AdamW(t["p"], t["g"], t["m"], t["v"], new AdamWStep(1e-3f, 0.9f, 0.999f, 1e-8f, 0.04f, 3),
                     new AdamWFusion(t["r"], 1, maxNorm, t["t"], 0.996f));
             }, rtol: 1e-3);
         Check($"ema {n}", [In("s", [n], 54), Acc("t", [n], 55)], (b, t) => b.Ema(t["t"], t["s"], 0.996f));
+    }
+
+    /// <summary>
+    /// Many parameters in flat buffers, one pass: segments of awkward lengths (empty, 1, odd, longer than a GPU
+    /// piece) with gaps between them that must stay untouched, their own step counts and decays, clip indices
+    /// out of order (one clipping, one not), and the teacher's EMA.
+    /// </summary>
+    [Fact]
+    public void SegmentedOptimiserPass()
+    {
+        (long Start, long Length)[] layout = [(3, 1), (4, 0), (9, 17), (26, 8193), (8300, 63), (8363, 200)];
+        const int n = 8600;
+        var flat = Array.ConvertAll(layout, s => new FlatSegment(s.Start, s.Length));
+        // one gradient scaled up so its norm clips at max norm 4
+        var grad = Random([n], 61, -1f, 1f);
+        for (long i = 9; i < 26; i++) grad[i] *= 10f;
+        AdamWSegment Segment(int k, int step, float decay, int clip) =>
+            AdamWSegment.For(layout[k].Start, layout[k].Length, new AdamWStep(2e-3f, 0.9f, 0.999f, 1e-8f, decay, step), clip);
+        AdamWSegment[] segments = [Segment(0, 3, 0.04f, 5), Segment(1, 3, 0.04f, 4), Segment(2, 1, 0f, 3), Segment(3, 3, 0.04f, 2), Segment(4, 7, 0f, 1), Segment(5, 3, 0.04f, 0)];
+        Check("segmented sum of squares", [new Spec("g", [n], grad, false), Acc("r", [7], 62)],
+            (b, t) => Optim.SumOfSquares(t["g"], flat, t["r"]), rtol: 1e-3);
+        Check("segmented adamw+clip+ema", [new Spec("g", [n], grad, false), Acc("p", [n], 63), Acc("m", [n], 64),
+            new Spec("v", [n], Random([n], 65, 0f, 1f), true), Acc("t", [n], 66), Out("r", 6)], (b, t) =>
+        {
+            Optim.SumOfSquares(t["g"], flat.Reverse().ToArray(), t["r"]);   // entry k holds segment 5 − k's norm
+            Optim.AdamW(t["p"], t["g"], t["m"], t["v"], segments, new AdamWPass(0.9f, 0.999f, 1e-8f, t["r"], 4f, t["t"], 0.996f));
+        }, rtol: 1e-3);
+        Check("segmented adamw", [new Spec("g", [n], grad, false), Acc("p", [n], 67), Acc("m", [n], 68),
+            new Spec("v", [n], Random([n], 69, 0f, 1f), true)],
+            (b, t) => Optim.AdamW(t["p"], t["g"], t["m"], t["v"], segments, new AdamWPass(0.9f, 0.999f, 1e-8f)), rtol: 1e-3);
     }
 }
 

@@ -284,4 +284,92 @@ public sealed class AutogradTests : IDisposable
         Assert.False(y.IsLeaf);
         Assert.Throws<InvalidOperationException>(() => y.RequiresGrad = false);
     }
+
+    /// <summary>
+    /// Parameters gathered into one arena keep their values, get 256-byte-aligned offsets, and backward puts the
+    /// same gradients into their slots as it hands separate tensors (accumulating over two backward calls, a weight
+    /// used by two Linears added in place twice); ZeroGradients clears every slot with one fill.
+    /// </summary>
+    [Fact]
+    public void ArenaSlotsReceiveTheGradientsSeparateTensorsDo()
+    {
+        var separate = Model(new Random(9));
+        var gathered = Model(new Random(9));
+        var shared = Param(new Random(10), "shared.w", 5, 6);
+        var sharedToo = Param(new Random(10), "shared.w", 5, 6);
+        var before = gathered.All.Select(p => p.ToArray()).ToList();
+        using var arena = ParameterArena.Gather([.. gathered.All, sharedToo]);
+        Assert.All(gathered.All, p => Assert.Equal(0, arena.OffsetOf(p) % ParameterArena.Alignment));
+        Assert.Equal(before, gathered.All.Select(p => p.ToArray()).ToList());
+        Assert.All(gathered.All, p => Assert.Same(arena, p.Arena));
+
+        var rng = new Random(11);
+        var image = Data(rng, 2, 2, 4, 4);
+        var targets = Targets(be, rng);
+        var x1 = Data(rng, 3, 6);
+        var x2 = Data(rng, 4, 6);
+        using var scope = TensorScope.Begin();
+        Tensor Total(TinyModel m, Tensor w) =>
+            Ops.Add(Loss(m, image, targets), Ops.Add(Ops.Mean(Ops.Linear(x1, w)), Ops.Sum(Ops.Mul(Ops.Linear(x2, w), Ops.Linear(x2, w)))));
+        for (int call = 0; call < 2; call++)
+        {
+            Total(separate, shared).Backward();
+            Total(gathered, sharedToo).Backward();
+        }
+        var slots = arena.Gradients!.ToArray();
+        foreach (var (a, b) in separate.All.Append(shared).Zip(gathered.All.Append(sharedToo)))
+        {
+            var expected = a.Grad!.ToArray();
+            var actual = b.Grad!.ToArray();
+            Assert.True(expected.Any(v => v != 0f), $"{a.Name}: an all-zero gradient proves nothing");
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * (1 + Math.Abs(expected[i])), $"{b.Name}[{i}]: arena {actual[i]}, separate {expected[i]}");
+                Assert.Equal(actual[i], slots[arena.OffsetOf(b) + i]);   // the gradient is the slot itself
+            }
+        }
+        arena.ZeroGradients();
+        Assert.All(gathered.All, p => Assert.Null(p.Grad));
+        Assert.All(arena.Gradients!.ToArray(), v => Assert.Equal(0f, v));
+        // The next backward starts from zero again.
+        Total(gathered, sharedToo).Backward();
+        Total(separate, shared).Backward();
+        Assert.Equal(shared.Grad!.ToArray().Select(v => v / 3f), sharedToo.Grad!.ToArray(), (a, b) => Math.Abs(a - b) <= 1e-5f * (1 + Math.Abs(a)));
+    }
+
+    [Fact]
+    public void GatherRejectsViewsGradientsComputedTensorsAndRepeats()
+    {
+        var rng = new Random(12);
+        var a = Param(rng, "a", 3);
+        var b = Param(rng, "b", 2, 2);
+        using var scope = TensorScope.Begin();
+        Ops.Sum(Ops.Mul(a, a)).Backward();
+        Assert.Contains("a holds a gradient; call ZeroGrad", Assert.Throws<ArgumentException>(() => ParameterArena.Gather([a, b])).Message);
+        a.ZeroGrad();
+        Assert.Contains("twice", Assert.Throws<ArgumentException>(() => ParameterArena.Gather([a, b, a])).Message);
+        var view = Ops.Reshape(b, 4);
+        Assert.Contains("b shares its buffer", Assert.Throws<ArgumentException>(() => ParameterArena.Gather([a, b])).Message);
+        view.Dispose();
+        Assert.Contains("not a leaf", Assert.Throws<ArgumentException>(() => ParameterArena.Gather([a, Ops.Mul(b, 2f)])).Message);
+        using var arena = ParameterArena.Gather([a, b]);
+        Assert.Contains("already in an arena", Assert.Throws<ArgumentException>(() => ParameterArena.Gather([b])).Message);
+    }
+
+    [Fact]
+    public void ArenaAndMembersReturnEveryBufferWhenDisposed()
+    {
+        long inUse = be.Pool.FloatsInUse;   // this test's own backend (Tensor.LiveCount is shared with tests running alongside)
+        var rng = new Random(13);
+        var w = Tensor.Parameter(be, Enumerable.Range(0, 12).Select(_ => rng.NextSingle()).ToArray(), [3, 4], "w");
+        var bias = Tensor.Parameter(be, [0.5f, -0.25f, 2f], [3], "bias");
+        var arena = ParameterArena.Gather([w, bias]);
+        using (TensorScope.Begin())
+            Ops.Sum(Ops.Linear(Tensor.FromArray(be, [1f, 2f, 3f, 4f, -1f, 0.5f, 2f, 1f], [2, 4]), w, bias)).Backward();
+        Assert.NotNull(w.Grad);
+        arena.Dispose();
+        w.Dispose();
+        bias.Dispose();
+        Assert.Equal(inUse, be.Pool.FloatsInUse);
+    }
 }

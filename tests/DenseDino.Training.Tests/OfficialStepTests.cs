@@ -10,8 +10,9 @@ namespace DenseDino.Training.Tests;
 /// </summary>
 public class OfficialStepTests
 {
-    [Fact]
-    public void StepMatchesOfficialParametersTeacherCentersAndSecondLoss()
+    /// <param name="flat">parameters gathered into one buffer per model (the trainer's way: one update launch), else a tensor each</param>
+    [Theory, InlineData(true), InlineData(false)]
+    public void StepMatchesOfficialParametersTeacherCentersAndSecondLoss(bool flat)
     {
         var g = new Golden("step");
         var e = new Golden("train_step");
@@ -24,12 +25,18 @@ public class OfficialStepTests
         student.LoadState(g.WithPrefix("param."));
         teacher.LoadState(g.WithPrefix("param."));
         foreach (var (_, p) in teacher.NamedParameters()) p.RequiresGrad = false;
+        if (flat)
+        {
+            student.FlattenParameters();
+            teacher.FlattenParameters();
+        }
         using var loss = new DenseDinoLoss(cpu, new DenseDinoLossOptions
         {
             OutDim = k, Views = v, WarmupTeacherTemp = 0.04f, TeacherTemp = 0.04f, Epochs = 1, Alpha = 0.5f,
             ClsAllViews = false, RefAllViews = true,
         });
         using var optimizer = new AdamWOptimizer(student.TrainableParameters());
+        Assert.Equal(flat, optimizer.IsFlat);
 
         using var scope = TensorScope.Begin();
         var images = Tensor.FromArray(cpu, g.Data("input.images"), [v * b, 3, img, img]);               // [V·B, 3, H, W]

@@ -57,29 +57,6 @@ public static class ElementwiseKernels
         if (coef < 1f) x[i] = x[i] * coef;
     }
 
-    /// <summary>
-    /// torch.optim.AdamW: decay, then p −= lr/bc1 · m / (sqrt(v)/sqrt(bc2) + eps); optionally the gradient
-    /// clipped as ClipByNorm would (read, not written) and the teacher's EMA of the new p, as Ema computes it.
-    /// </summary>
-    [Kernel]
-    public static void AdamW(Index1D i, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> m, ArrayView<float> v,
-        ArrayView<float> sumSquares, ArrayView<float> teacher, AdamArgs a)
-    {
-        float g = grad[i];
-        if (a.ClipIndex >= 0)
-        {
-            float coef = a.ClipMaxNorm / (XMath.Sqrt(sumSquares[a.ClipIndex]) + 1e-6f);
-            if (coef < 1f) g = g * coef;
-        }
-        float mm = a.Beta1 * m[i] + (1f - a.Beta1) * g;
-        float vv = a.Beta2 * v[i] + (1f - a.Beta2) * g * g;
-        m[i] = mm;
-        v[i] = vv;
-        float p = param[i] * a.Decay - a.StepSize * mm / (XMath.Sqrt(vv) * a.InvSqrtBc2 + a.Eps);
-        param[i] = p;
-        if (a.Ema != 0) teacher[i] = p * (1f - a.Momentum) + teacher[i] * a.Momentum;
-    }
-
     /// <summary>teacher = momentum·teacher + (1 − momentum)·student.</summary>
     [Kernel]
     public static void Ema(Index1D i, ArrayView<float> teacher, ArrayView<float> student, float momentum) =>

@@ -119,15 +119,25 @@ public struct GemmArgs
     public float Alpha, Beta;
 }
 
-public struct AdamArgs
+/// <summary>A piece of one segment of flat optimiser buffers: the work of one group.</summary>
+public struct SegmentPiece
 {
-    public float Beta1, Beta2, Eps, Decay, StepSize, InvSqrtBc2;
-    /// <summary>Clip: index into the sum-of-squares view, or -1 for none; the max norm.</summary>
+    public long Start;
+    public int Segment, Length;
+}
+
+/// <summary>One parameter's AdamW scalars (see AdamWSegment); ClipIndex picks its entry of the sum of squares.</summary>
+public struct AdamSegmentArgs
+{
+    public float StepSize, InvSqrtBc2, Decay;
     public int ClipIndex;
-    public float ClipMaxNorm;
-    /// <summary>1 when the teacher view gets the EMA of the updated parameter; its momentum.</summary>
-    public int Ema;
-    public float Momentum;
+}
+
+/// <summary>What every segment of an AdamW pass shares; Clip and Ema are 1 when folded in.</summary>
+public struct AdamPassArgs
+{
+    public float Beta1, Beta2, Eps, ClipMaxNorm, Momentum;
+    public int Clip, Ema;
 }
 
 /// <summary>Bicubic grid sample: input [N,C,H,W], grid [N,Ho,Wo,2].</summary>

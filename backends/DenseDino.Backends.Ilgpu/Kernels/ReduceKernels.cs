@@ -135,31 +135,4 @@ public static class ReduceKernels
         long o = t / inner, i = t % inner;
         dx[(o * n + (long)indices[t]) * inner + i] = dy[t];
     }
-
-    /// <summary>Per-group partial Σx² over a grid-stride loop.</summary>
-    [Kernel(grouped: true)]
-    public static void SumOfSquaresPartial(ArrayView<float> x, ArrayView<float> partials, long length)
-    {
-        var shared = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
-        long stride = (long)Grid.DimX * Group.DimX;
-        float s = 0f;
-        for (long k = (long)Grid.IdxX * Group.DimX + Group.IdxX; k < length; k += stride)
-        {
-            float v = x[k];
-            s += v * v;
-        }
-        s = DeviceMath.GroupSum(shared, s);
-        if (Group.IdxX == 0) partials[Grid.IdxX] = s;
-    }
-
-    /// <summary>result[index] = Σ partials (one group).</summary>
-    [Kernel(grouped: true)]
-    public static void SumPartials(ArrayView<float> partials, int count, ArrayView<float> result, int index)
-    {
-        var shared = SharedMemory.Allocate<float>(DeviceMath.MaxGroup);
-        float s = 0f;
-        for (int k = Group.IdxX; k < count; k += Group.DimX) s += partials[k];
-        s = DeviceMath.GroupSum(shared, s);
-        if (Group.IdxX == 0) result[index] = s;
-    }
 }

@@ -1,26 +1,53 @@
+using System.Runtime.InteropServices;
 using DenseDino.Numerics;
+using DenseDino.Numerics.Memory;
 using DenseDino.Backends.Ilgpu.Kernels;
 
 namespace DenseDino.Backends.Ilgpu;
 
 public sealed partial class IlgpuBackend
 {
-    // Partial sums of SumOfSquares: at most this many groups, then one group adds them.
-    private const int MaxPartials = 1024;
+    // Elements per group in the segmented optimiser passes (a segment is cut into pieces this long).
+    private const int OptimizerPiece = 8192;
 
-    public void SumOfSquares(Tensor x, Tensor result, int index)
+    /// <summary>Every segment cut into pieces (in segment order) and, per segment, its first piece (plus the end).</summary>
+    private static (SegmentPiece[] Pieces, int[] FirstPiece) Pieces(int count, Func<int, (long Start, long Length)> segment)
     {
-        var res = Whole(result).SubView(result.Offset, result.Length);
-        if (x.Length == 0)
+        var pieces = new List<SegmentPiece>();
+        var first = new int[count + 1];
+        for (int k = 0; k < count; k++)
         {
-            K.Fill(Count(1), res.SubView(index, 1), 0f);
-            return;
+            first[k] = pieces.Count;
+            var (start, length) = segment(k);
+            for (long at = 0; at < length; at += OptimizerPiece)
+                pieces.Add(new SegmentPiece { Start = start + at, Segment = k, Length = (int)Math.Min(OptimizerPiece, length - at) });
         }
-        int groups = (int)Math.Clamp((x.Length + RowGroup * 4L - 1) / (RowGroup * 4L), 1, MaxPartials);
-        var partials = Pool.Rent(groups);
-        var pv = ((IlgpuBuffer)partials).View(0, groups);
-        K.SumOfSquaresPartial(new KernelConfig(new Index1D(groups), new Index1D(RowGroup)), V(x), pv, x.Length);
-        K.SumPartials(new KernelConfig(new Index1D(1), new Index1D(RowGroup)), pv, groups, res, index);
+        first[count] = pieces.Count;
+        return (pieces.ToArray(), first);
+    }
+
+    /// <summary>Host structs copied into a pooled device buffer (returned after the launch; the stream keeps order).</summary>
+    private (DeviceBuffer Buffer, ArrayView<T> View) UploadStructs<T>(ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var floats = MemoryMarshal.Cast<T, float>(values);
+        var buffer = Pool.Rent(Math.Max(floats.Length, 1));
+        Upload(floats, buffer, 0);
+        return (buffer, ((IlgpuBuffer)buffer).View(0, Math.Max(floats.Length, 1)).Cast<T>());
+    }
+
+    public void SumOfSquares(Tensor x, ReadOnlySpan<FlatSegment> segments, Tensor result)
+    {
+        var segs = segments.ToArray();
+        var (pieces, first) = Pieces(segs.Length, k => (segs[k].Start, segs[k].Length));
+        var partials = Pool.Rent(Math.Max(pieces.Length, 1));
+        var (pieceBuffer, pieceView) = UploadStructs<SegmentPiece>(pieces);
+        var firstBuffer = UploadInts(first);
+        if (pieces.Length > 0)
+            K.PieceSumOfSquares(new KernelConfig(new Index1D(pieces.Length), new Index1D(RowGroup)), V(x), pieceView,
+                ((IlgpuBuffer)partials).View(0, pieces.Length));
+        K.SegmentTotals(Count(segs.Length), ((IlgpuBuffer)partials).View(0, Math.Max(pieces.Length, 1)), IntView(firstBuffer, 0, first.Length), V(result));
+        Pool.Return(firstBuffer);
+        Pool.Return(pieceBuffer);
         Pool.Return(partials);
     }
 
@@ -30,21 +57,24 @@ public sealed partial class IlgpuBackend
         K.Clip(Count(x.Length), V(x), V(sumSquares), index, maxNorm);
     }
 
-    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, in AdamWStep step, in AdamWFusion fusion)
+    public void AdamW(Tensor param, Tensor grad, Tensor m, Tensor v, ReadOnlySpan<AdamWSegment> segments, in AdamWPass pass)
     {
-        if (param.Length == 0) return;
-        float lr = step.LearningRate;
-        float bc1 = 1f - MathF.Pow(step.Beta1, step.Step), bc2 = 1f - MathF.Pow(step.Beta2, step.Step);
-        var args = new AdamArgs
+        var segs = segments.ToArray();
+        var (pieces, _) = Pieces(segs.Length, k => (segs[k].Start, segs[k].Length));
+        if (pieces.Length == 0) return;
+        var scalars = Array.ConvertAll(segs, s => new AdamSegmentArgs { StepSize = s.StepSize, InvSqrtBc2 = s.InvSqrtBc2, Decay = s.Decay, ClipIndex = s.ClipIndex });
+        var args = new AdamPassArgs
         {
-            Beta1 = step.Beta1, Beta2 = step.Beta2, Eps = step.Eps, Decay = 1f - lr * step.WeightDecay,
-            StepSize = lr / bc1, InvSqrtBc2 = 1f / MathF.Sqrt(bc2),
-            ClipIndex = fusion.ClipSumSquares is null ? -1 : fusion.ClipIndex, ClipMaxNorm = fusion.ClipMaxNorm,
-            Ema = fusion.Teacher is null ? 0 : 1, Momentum = fusion.TeacherMomentum,
+            Beta1 = pass.Beta1, Beta2 = pass.Beta2, Eps = pass.Eps, ClipMaxNorm = pass.ClipMaxNorm, Momentum = pass.TeacherMomentum,
+            Clip = pass.ClipSumSquares is null ? 0 : 1, Ema = pass.Teacher is null ? 0 : 1,
         };
-        // Absent operands are bound to param's own view; the kernel's flags keep it from touching them.
-        K.AdamW(Count(param.Length), V(param), V(grad), V(m), V(v),
-            fusion.ClipSumSquares is { } ss ? V(ss) : V(param), fusion.Teacher is { } t ? V(t) : V(param), args);
+        var (pieceBuffer, pieceView) = UploadStructs<SegmentPiece>(pieces);
+        var (scalarBuffer, scalarView) = UploadStructs<AdamSegmentArgs>(scalars);
+        // Absent operands are bound to param's own view; the flags keep the kernel from touching them.
+        K.AdamW(new KernelConfig(new Index1D(pieces.Length), new Index1D(RowGroup)), V(param), V(grad), V(m), V(v),
+            pass.ClipSumSquares is { } ss ? V(ss) : V(param), pass.Teacher is { } t ? V(t) : V(param), pieceView, scalarView, args);
+        Pool.Return(scalarBuffer);
+        Pool.Return(pieceBuffer);
     }
 
     public void Ema(Tensor teacher, Tensor student, float momentum)

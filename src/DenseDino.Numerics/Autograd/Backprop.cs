@@ -49,7 +49,12 @@ public static class Backprop
                 var ig = inputGrads[k] ?? throw new InvalidOperationException($"{fn.Name}: no gradient for input {k} {input.Shape}, which requires one");
                 if (ig.Shape != input.Shape)
                     throw new InvalidOperationException($"{fn.Name}: gradient for input {k} has shape {ig.Shape}, input has {input.Shape}");
-                if (inPlace?[k] is { } added && ReferenceEquals(ig, added)) continue; // already summed in place
+                if (inPlace?[k] is { } added && ReferenceEquals(ig, added))
+                {
+                    // already summed in place; a leaf's arena slot now holds its gradient
+                    if (ReferenceEquals(added, input.GradSlot)) input.SetGrad(added);
+                    continue;
+                }
                 // Out of place: a function may hand the same tensor to several inputs.
                 if (grads.TryGetValue(input, out var existing))
                 {
@@ -71,8 +76,9 @@ public static class Backprop
     }
 
     /// <summary>
-    /// Per input, its pending gradient where only Backprop holds it, the input appears once and the
-    /// gradient is not the node's own output gradient (an op must not write what it reads), else null.
+    /// Per input that appears once: a parameter's arena slot (its gradient so far, zeros if none), else its
+    /// pending gradient where only Backprop holds it and it is not the node's own output gradient (an op
+    /// must not write what it reads), else null.
     /// </summary>
     private static Tensor?[] PendingGradients(Function fn, Tensor outputGrad, Dictionary<Tensor, Tensor> grads, Dictionary<Tensor, int> holds, Tensor? callers)
     {
@@ -80,7 +86,9 @@ public static class Backprop
         for (int k = 0; k < pending.Length; k++)
         {
             if (fn.Inputs[k] is not { } input || fn.Inputs.Count(x => ReferenceEquals(x, input)) != 1) continue;
-            if (grads.TryGetValue(input, out var p) && holds.GetValueOrDefault(p) == 1 && p.Storage.IsExclusive
+            if (input.IsLeaf && input.RequiresGrad && input.GradSlot is { } slot && (input.Grad is null || ReferenceEquals(input.Grad, slot)))
+                pending[k] = slot;
+            else if (grads.TryGetValue(input, out var p) && holds.GetValueOrDefault(p) == 1 && p.Storage.IsExclusive
                 && !ReferenceEquals(p, callers) && !ReferenceEquals(p, outputGrad))
                 pending[k] = p;
         }
@@ -114,6 +122,12 @@ public static class Backprop
         if (leaf.Grad is not null)
         {
             AddInPlace(leaf.Grad, g);
+            return false;
+        }
+        if (leaf.GradSlot is { } slot)
+        {
+            leaf.Backend.Copy(g, slot);
+            leaf.SetGrad(slot);
             return false;
         }
         if (adoptable)

@@ -26,7 +26,12 @@ internal sealed class GeluLinearFunction : Function
         return new GeluLinearFunction { pre = pre, w = weight, rows = rows, inF = inF, outF = outF }.Record(y, pre, weight, bias);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g)
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, new Tensor?[3]);
+
+    protected internal override bool AddsIntoPendingGradients => true;
+
+    /// <summary>dW adds into its pending gradient (a parameter arena's slot, say) through the GEMM's beta.</summary>
+    protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending)
     {
         var be = g.Backend;
         Tensor? dpre = null, dw = null;
@@ -38,7 +43,7 @@ internal sealed class GeluLinearFunction : Function
             be.UnaryBackward(UnaryOp.Gelu, pre, pre, dh, 0f, dpre, accumulate: false); // GELU's backward reads x only
         }
         if (NeedsGrad(1))
-            using (var h = Gelu(pre)) dw = LinearFunction.WeightGrad(g, h, w.Shape, rows, inF, outF);
+            using (var h = Gelu(pre)) dw = LinearFunction.WeightGrad(g, h, w.Shape, rows, inF, outF, pending[1]);
         return [dpre, dw, NeedsGrad(2) ? LinearFunction.BiasGrad(g, rows, outF) : null];
     }
 

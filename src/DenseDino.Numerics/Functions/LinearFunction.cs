@@ -22,9 +22,14 @@ internal sealed class LinearFunction : Function
         return fn.Record(y, x, weight, bias);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g) =>
-        [NeedsGrad(0) ? InputGrad(g, w, x.Shape, rows, inF, outF) : null,
-         NeedsGrad(1) ? WeightGrad(g, x, w.Shape, rows, inF, outF) : null,
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, new Tensor?[3]);
+
+    protected internal override bool AddsIntoPendingGradients => true;
+
+    /// <summary>dx and dW add into pending gradients (a parameter arena's slot, say) through the GEMM's beta.</summary>
+    protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending) =>
+        [NeedsGrad(0) ? InputGrad(g, w, x.Shape, rows, inF, outF, pending[0]) : null,
+         NeedsGrad(1) ? WeightGrad(g, x, w.Shape, rows, inF, outF, pending[1]) : null,
          NeedsGrad(2) ? BiasGrad(g, rows, outF) : null];
 
     /// <summary>Validates x [..., in], weight [out, in], bias [out]; returns (rows, in, out).</summary>
@@ -55,19 +60,19 @@ internal sealed class LinearFunction : Function
         return y;
     }
 
-    /// <summary>dx = dy · W.</summary>
-    internal static Tensor InputGrad(Tensor g, Tensor w, Shape xShape, int rows, int inF, int outF)
+    /// <summary>dx = dy · W, or added into <paramref name="into"/> (then returned).</summary>
+    internal static Tensor InputGrad(Tensor g, Tensor w, Shape xShape, int rows, int inF, int outF, Tensor? into = null)
     {
-        var dx = Tensor.Empty(g.Backend, xShape);
-        g.Backend.MatMul(g, w, null, new GemmShape(1, rows, inF, outF, false, false, 0, 0, 0), 1f, 0f, dx);
+        var dx = into ?? Tensor.Empty(g.Backend, xShape);
+        g.Backend.MatMul(g, w, null, new GemmShape(1, rows, inF, outF, false, false, 0, 0, 0), 1f, into is null ? 0f : 1f, dx);
         return dx;
     }
 
-    /// <summary>dW = dyᵀ · x.</summary>
-    internal static Tensor WeightGrad(Tensor g, Tensor x, Shape wShape, int rows, int inF, int outF)
+    /// <summary>dW = dyᵀ · x, or added into <paramref name="into"/> (then returned).</summary>
+    internal static Tensor WeightGrad(Tensor g, Tensor x, Shape wShape, int rows, int inF, int outF, Tensor? into = null)
     {
-        var dw = Tensor.Empty(g.Backend, wShape);
-        g.Backend.MatMul(g, x, null, new GemmShape(1, outF, inF, rows, true, false, 0, 0, 0), 1f, 0f, dw);
+        var dw = into ?? Tensor.Empty(g.Backend, wShape);
+        g.Backend.MatMul(g, x, null, new GemmShape(1, outF, inF, rows, true, false, 0, 0, 0), 1f, into is null ? 0f : 1f, dw);
         return dw;
     }
 
