@@ -41,6 +41,8 @@ peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px
 peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16
 # Opt-in cuBLASLt bias epilogue (bias added inside the GEMM, as PyTorch's linear layers do), against the same peer runs.
 ours "224px-b64-fp32-lt" --batch 64 --bias-epilogue; ours "224px-b64-tf32-lt" --batch 64 --precision tf32 --bias-epilogue
+# The update as one launch per tensor (before the parameter arena), for the flat pass's gain.
+ours "224px-b64-tf32-pt" --batch 64 --precision tf32 --per-tensor-update
 [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
 python3 - "$OUT" <<'PY'
 import json, sys, os
@@ -58,6 +60,9 @@ def ratio(label):
 def ratio_lt(label):
     o, p = ours.get(label + "-lt", {}).get("images_s"), peer.get(label, {}).get("images_s")
     return f"{o / p:.2f}" if o and p else "n/a"
+def update_ms(label):
+    return ours.get(label, {}).get("phases_ms", {}).get("update", "-"), ours.get(label, {}).get("phases_ms", {}).get("backward", "-")
+print("tf32 update / backward ms: flat arena %s / %s, per tensor %s / %s" % (*update_ms("224px-b64-tf32"), *update_ms("224px-b64-tf32-pt")))
 print("with the cuBLASLt bias epilogue: " + ", ".join(f"{l} {ratio_lt(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32"]))
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY
