@@ -33,7 +33,7 @@ internal sealed class ProgressReporter(Trainer trainer, bool plain)
 
     private string Line(StepRecord r) => string.Create(CultureInfo.InvariantCulture,
         $"epoch {r.Epoch + 1}/{trainer.Config.Epochs} step {r.Step}/{trainer.StopStep} loss {r.Loss:F4} (cls {r.ClsLoss:F4} ref {r.RefLoss:F4}) " +
-        $"lr {r.Lr:E2} wd {r.WeightDecay:F3} m {r.Momentum:F4} {r.Images / r.Seconds:F1} img/s eta {Eta(r)}");
+        $"lr {r.Lr:E2} wd {r.WeightDecay:F3} m {r.Momentum:F4} {r.Images / r.Seconds:F1} img/s data wait {r.DataWaitSeconds * 1e3:F0} ms eta {Eta(r)}");
 
     private static Table NewTable()
     {

@@ -87,10 +87,13 @@ public sealed class Trainer : IDisposable
         while (Step < StopStep && !outOfTime)
         {
             int epoch = Epoch;
+            var waiting = Stopwatch.StartNew();
             foreach (var samples in loader.Batches(epoch, Step % iters, cancellationToken))
             {
+                double dataWait = waiting.Elapsed.TotalSeconds;
                 var watch = Stopwatch.StartNew();
-                StepRecord? record = samples.Count == 0 ? null : TrainStep(MultiCropBatch.Collate(samples, stackViews: false), samples, watch);
+                StepRecord? record = samples.Count == 0 ? null
+                    : TrainStep(MultiCropBatch.Collate(samples, stackViews: false), samples, watch) with { DataWaitSeconds = dataWait };
                 Step++;   // a batch whose files were all corrupt still uses up its iteration
                 if (record is not null)
                 {
@@ -101,6 +104,7 @@ public sealed class Trainer : IDisposable
                 if (Config.CheckpointEvery > 0 && Step % Config.CheckpointEvery == 0) SaveCheckpoint();
                 outOfTime = Config.MaxMinutes > 0 && clock.Elapsed.TotalMinutes >= Config.MaxMinutes;
                 if (Step >= StopStep || outOfTime) break;
+                waiting.Restart();
             }
             if (Config.CheckpointEvery == 0 && Step % iters == 0) SaveCheckpoint();
         }
