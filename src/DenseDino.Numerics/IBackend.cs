@@ -31,8 +31,11 @@ public interface IBackend : IDisposable
     void Binary(BinaryOp op, Tensor a, Tensor b, Tensor y);
     /// <summary>Sums x over the axes along which y (same rank, dims 1 or equal) was broadcast.</summary>
     void SumToShape(Tensor x, Tensor y);
-    /// <summary>x viewed as [outer, n, inner] reduced over n into y [outer, inner]; Max also writes the arg-max index (as float) into indices.</summary>
-    void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices);
+    /// <summary>
+    /// x viewed as [outer, n, inner] reduced over n into y [outer, inner]; Max also writes the arg-max index (as float)
+    /// into indices. Sum and Mean add into y when <paramref name="accumulate"/> (a parameter's gradient slot, say).
+    /// </summary>
+    void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices, bool accumulate = false);
     /// <summary>dx [outer, n, inner] = 0 except dx[o, indices[o,i], i] = dy[o, i].</summary>
     void MaxBackward(Tensor dy, Tensor indices, int outer, int n, int inner, Tensor dx);
 

@@ -135,6 +135,10 @@ public abstract class EquivalenceTests
         foreach (var op in Enum.GetValues<ReduceOp>())
             Check($"{op}", [In("x", [outer, n, inner], 8), Out("y", outer, inner), Out("i", outer, inner)], (b, t) =>
                 b.Reduce(op, t["x"], outer, n, inner, t["y"], op == ReduceOp.Max ? t["i"] : null), rtol: 1e-3);
+        // Sums added into what y held (a gradient slot), on every path: rows, columns, split columns.
+        foreach (var op in new[] { ReduceOp.Sum, ReduceOp.Mean })
+            Check($"{op} accumulate", [In("x", [outer, n, inner], 8), Acc("y", [outer, inner], 10)], (b, t) =>
+                b.Reduce(op, t["x"], outer, n, inner, t["y"], null, accumulate: true), rtol: 1e-3);
         Check("max backward", [In("x", [outer, n, inner], 8), In("g", [outer, inner], 9), Out("y", outer, inner), Out("i", outer, inner), Out("dx", outer, n, inner)], (b, t) =>
         {
             b.Reduce(ReduceOp.Max, t["x"], outer, n, inner, t["y"], t["i"]);

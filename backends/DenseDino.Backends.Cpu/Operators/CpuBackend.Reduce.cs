@@ -7,8 +7,9 @@ namespace DenseDino.Backends.Cpu;
 
 public sealed unsafe partial class CpuBackend
 {
-    public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices)
+    public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices, bool accumulate = false)
     {
+        if (accumulate && op == ReduceOp.Max) throw new ArgumentException("Reduce: Max cannot accumulate into its output");
         float* px = Ptr(x), py = Ptr(y);
         float* pi = indices is null ? null : Ptr(indices);
         float scale = op == ReduceOp.Mean ? 1f / n : 1f;
@@ -24,13 +25,17 @@ public sealed unsafe partial class CpuBackend
                     py[o] = row[at];
                     if (pi != null) pi[o] = at;
                 }
-                else py[o] = n == 0 ? (op == ReduceOp.Mean ? float.NaN : 0f) : TensorPrimitives.Sum(row) * scale; // empty mean = 0/0, as torch and the inner > 1 path
+                else
+                {
+                    float v = n == 0 ? (op == ReduceOp.Mean ? float.NaN : 0f) : TensorPrimitives.Sum(row) * scale; // empty mean = 0/0, as torch and the inner > 1 path
+                    py[o] = accumulate ? py[o] + v : v;
+                }
             });
             return;
         }
         if (op != ReduceOp.Max)
         {
-            ColumnSums(px, outer, n, inner, scale, py);
+            ColumnSums(px, outer, n, inner, scale, py, accumulate);
             return;
         }
         // Each output row keeps the max of n contiguous rows of length inner.
@@ -59,7 +64,7 @@ public sealed unsafe partial class CpuBackend
     /// work is split by 32-column blocks (not by output row: that left one thread doing it all), each
     /// block summed in four registers down all n rows, in row order like a running row-by-row add.
     /// </summary>
-    private void ColumnSums(float* px, int outer, int n, int inner, float scale, float* py)
+    private void ColumnSums(float* px, int outer, int n, int inner, float scale, float* py, bool accumulate)
     {
         const int Block = 32;
         int blocks = (inner + Block - 1) / Block;
@@ -77,6 +82,11 @@ public sealed unsafe partial class CpuBackend
                 }
                 var vs = Vector256.Create(scale);
                 if (scale != 1f) { a0 *= vs; a1 *= vs; a2 *= vs; a3 *= vs; }
+                if (accumulate)
+                {
+                    a0 = Vector256.Load(dst) + a0; a1 = Vector256.Load(dst + 8) + a1;
+                    a2 = Vector256.Load(dst + 16) + a2; a3 = Vector256.Load(dst + 24) + a3;
+                }
                 a0.Store(dst); a1.Store(dst + 8); a2.Store(dst + 16); a3.Store(dst + 24);
                 return;
             }
@@ -84,7 +94,8 @@ public sealed unsafe partial class CpuBackend
             {
                 float sum = 0;
                 for (int j = 0; j < n; j++) sum += src[(long)j * inner + i];
-                dst[i] = scale != 1f ? sum * scale : sum;
+                float v = scale != 1f ? sum * scale : sum;
+                dst[i] = accumulate ? dst[i] + v : v;
             }
         });
     }

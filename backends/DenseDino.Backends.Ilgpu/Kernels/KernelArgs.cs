@@ -108,6 +108,8 @@ public struct ReduceArgs
 {
     /// <summary>Divisor is what a mean divides by: N, or the original row count when N counts chunk partials.</summary>
     public int Outer, N, Inner, Op, WriteIndex, Divisor;
+    /// <summary>1: Sum and Mean add into y.</summary>
+    public int Accumulate;
 }
 
 /// <summary>One launch of a batched GEMM: C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias.</summary>

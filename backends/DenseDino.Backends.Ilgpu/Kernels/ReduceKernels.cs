@@ -26,7 +26,8 @@ public static class ReduceKernels
         }
         float s = 0f;
         for (int j = 0; j < p.N; j++) s += x[b + (long)j * p.Inner];
-        y[t] = p.Op == 1 ? s / p.Divisor : s;
+        float r = p.Op == 1 ? s / p.Divisor : s;
+        y[t] = p.Accumulate != 0 ? y[t] + r : r;
     }
 
     /// <summary>Rows per chunk of a split column reduction.</summary>
@@ -94,7 +95,11 @@ public static class ReduceKernels
             float s = 0f;
             for (int j = t; j < p.N; j += g) s += x[b + j];
             s = DeviceMath.GroupSum(vals, s);
-            if (t == 0) y[row] = p.Op == 1 ? (p.N == 0 ? 0f : s / p.N) : s;
+            if (t == 0)
+            {
+                float v = p.Op == 1 ? (p.N == 0 ? 0f : s / p.N) : s;
+                y[row] = p.Accumulate != 0 ? y[row] + v : v;
+            }
             return;
         }
         float best = float.NegativeInfinity;

@@ -5,11 +5,12 @@ namespace DenseDino.Backends.Ilgpu;
 
 public sealed partial class IlgpuBackend
 {
-    public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices)
+    public void Reduce(ReduceOp op, Tensor x, int outer, int n, int inner, Tensor y, Tensor? indices, bool accumulate = false)
     {
+        if (accumulate && op == ReduceOp.Max) throw new ArgumentException("Reduce: Max cannot accumulate into its output");
         long outputs = (long)outer * inner;
         if (outputs == 0) return;
-        var args = new ReduceArgs { Outer = outer, N = n, Inner = inner, Op = (int)op, WriteIndex = indices is null ? 0 : 1, Divisor = n };
+        var args = new ReduceArgs { Outer = outer, N = n, Inner = inner, Op = (int)op, WriteIndex = indices is null ? 0 : 1, Divisor = n, Accumulate = accumulate ? 1 : 0 };
         var idx = indices is null ? V(y) : V(indices);
         // Few columns over many rows (bias gradients): one thread per column would walk every row
         // alone, so rows go in chunks of 64 to a partial buffer first.
@@ -20,7 +21,7 @@ public sealed partial class IlgpuBackend
             var partial = Pool.Rent(count);
             var pv = ((IlgpuBuffer)partial).View(0, count);
             K.ReduceColumnsPartial(Count(count), V(x), pv, args);
-            K.SumChunks(ChunkSums(inner, outer), pv, V(y), chunks, inner, op == ReduceOp.Mean ? n : 0, 0);
+            K.SumChunks(ChunkSums(inner, outer), pv, V(y), chunks, inner, op == ReduceOp.Mean ? n : 0, args.Accumulate);
             Pool.Return(partial); // the stream runs the kernels before any later use of the buffer
             return;
         }

@@ -30,7 +30,7 @@ internal sealed class GeluLinearFunction : Function
 
     protected internal override bool AddsIntoPendingGradients => true;
 
-    /// <summary>dW adds into its pending gradient (a parameter arena's slot, say) through the GEMM's beta.</summary>
+    /// <summary>dW and db add into their pending gradients (a parameter arena's slot, say).</summary>
     protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending)
     {
         var be = g.Backend;
@@ -44,7 +44,7 @@ internal sealed class GeluLinearFunction : Function
         }
         if (NeedsGrad(1))
             using (var h = Gelu(pre)) dw = LinearFunction.WeightGrad(g, h, w.Shape, rows, inF, outF, pending[1]);
-        return [dpre, dw, NeedsGrad(2) ? LinearFunction.BiasGrad(g, rows, outF) : null];
+        return [dpre, dw, NeedsGrad(2) ? LinearFunction.BiasGrad(g, rows, outF, pending[2]) : null];
     }
 
     private static Tensor Gelu(Tensor pre)

@@ -37,8 +37,9 @@ internal sealed class LayerNormFunction : Function
     {
         var be = g.Backend;
         var dx = pending[0] ?? Tensor.Empty(be, x.Shape);
-        var dgamma = Tensor.Zeros(be, gamma.Shape);
-        var dbeta = Tensor.Zeros(be, gamma.Shape);
+        // The backend adds the parameter gradients into what it is given: a pending one (an arena slot) or zeros.
+        var dgamma = pending[1] ?? Tensor.Zeros(be, gamma.Shape);
+        var dbeta = pending[2] ?? Tensor.Zeros(be, gamma.Shape);
         be.LayerNormBackward(x, gamma, mean, rstd, g, dx, dgamma, dbeta, accumulateDx: pending[0] is not null);
         return [dx, dgamma, dbeta];
     }

@@ -26,11 +26,11 @@ internal sealed class LinearFunction : Function
 
     protected internal override bool AddsIntoPendingGradients => true;
 
-    /// <summary>dx and dW add into pending gradients (a parameter arena's slot, say) through the GEMM's beta.</summary>
+    /// <summary>dx, dW and db add into pending gradients (a parameter arena's slot, say): the GEMM's beta, the column sum's accumulate.</summary>
     protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending) =>
         [NeedsGrad(0) ? InputGrad(g, w, x.Shape, rows, inF, outF, pending[0]) : null,
          NeedsGrad(1) ? WeightGrad(g, x, w.Shape, rows, inF, outF, pending[1]) : null,
-         NeedsGrad(2) ? BiasGrad(g, rows, outF) : null];
+         NeedsGrad(2) ? BiasGrad(g, rows, outF, pending[2]) : null];
 
     /// <summary>Validates x [..., in], weight [out, in], bias [out]; returns (rows, in, out).</summary>
     internal static (int Rows, int In, int Out) CheckShapes(string op, Tensor x, Tensor weight, Tensor? bias)
@@ -76,12 +76,12 @@ internal sealed class LinearFunction : Function
         return dw;
     }
 
-    /// <summary>db = column sums of dy.</summary>
-    internal static Tensor BiasGrad(Tensor g, int rows, int outF)
+    /// <summary>db = column sums of dy, or added into <paramref name="into"/> (then returned).</summary>
+    internal static Tensor BiasGrad(Tensor g, int rows, int outF, Tensor? into = null)
     {
-        var db = Tensor.Empty(g.Backend, [outF]);
+        var db = into ?? Tensor.Empty(g.Backend, [outF]);
         using var g3 = g.View(0, [1, rows, outF]);
-        g.Backend.Reduce(ReduceOp.Sum, g3, 1, rows, outF, db, null);
+        g.Backend.Reduce(ReduceOp.Sum, g3, 1, rows, outF, db, null, accumulate: into is not null);
         return db;
     }
 }
