@@ -19,7 +19,7 @@ public abstract class Module : IDisposable
     public IBackend Backend { get; }
 
     /// <summary>The buffer holding every parameter of this tree, once <see cref="FlattenParameters"/> ran.</summary>
-    public ParameterArena? Parameters => arena;
+    public ParameterArena? Arena => arena;
 
     /// <summary>
     /// Moves every parameter of this tree into one <see cref="ParameterArena"/> (in <see cref="NamedParameters"/>
