@@ -60,9 +60,9 @@ def ratio(label):
 def ratio_lt(label):
     o, p = ours.get(label + "-lt", {}).get("images_s"), peer.get(label, {}).get("images_s")
     return f"{o / p:.2f}" if o and p else "n/a"
-def update_ms(label):
+def update_backward_ms(label):
     return ours.get(label, {}).get("phases_ms", {}).get("update", "-"), ours.get(label, {}).get("phases_ms", {}).get("backward", "-")
-print("tf32 update / backward ms: flat arena %s / %s, per tensor %s / %s" % (*update_ms("224px-b64-tf32"), *update_ms("224px-b64-tf32-pt")))
+print("tf32 update / backward ms: flat arena %s / %s, per tensor %s / %s" % (*update_backward_ms("224px-b64-tf32"), *update_backward_ms("224px-b64-tf32-pt")))
 print("with the cuBLASLt bias epilogue: " + ", ".join(f"{l} {ratio_lt(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32"]))
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY

@@ -152,11 +152,15 @@ public sealed partial class IlgpuBackend : IBackend
     }
 
     /// <summary>Copies host ints into a pooled device buffer (returned after the launch; the stream keeps order).</summary>
-    internal DeviceBuffer UploadInts(ReadOnlySpan<int> values)
+    internal DeviceBuffer UploadInts(ReadOnlySpan<int> values) => UploadStructs(values).Buffer;
+
+    /// <summary>Host structs copied into a pooled device buffer, and a typed view of them (returned after the launch; the stream keeps order).</summary>
+    internal (DeviceBuffer Buffer, ArrayView<T> View) UploadStructs<T>(ReadOnlySpan<T> values) where T : unmanaged
     {
-        var buffer = Pool.Rent(values.Length);
-        Upload(MemoryMarshal.Cast<int, float>(values), buffer, 0);
-        return buffer;
+        var floats = MemoryMarshal.Cast<T, float>(values);
+        var buffer = Pool.Rent(Math.Max(floats.Length, 1));
+        Upload(floats, buffer, 0);
+        return (buffer, ((IlgpuBuffer)buffer).View(0, Math.Max(floats.Length, 1)).Cast<T>());
     }
 
     internal static ArrayView<int> IntView(DeviceBuffer buffer, long offset, long length) =>

@@ -56,7 +56,7 @@ public sealed unsafe partial class CpuBackend
         float* sums = pass.ClipSumSquares is { } ss ? Ptr(ss) : null;
         var segs = segments.ToArray();
         var pieces = Pieces(segs.Length, k => (segs[k].Start, segs[k].Length));
-        var moments = new AdamWPass(pass.Beta1, pass.Beta2, pass.Eps, TeacherMomentum: pass.TeacherMomentum);
+        var shared = pass;   // a copy the workers can capture (an `in` parameter cannot be)
         float maxNorm = pass.ClipMaxNorm;
         CpuParallel.ForRange(pieces.Length, Threads, SegmentPiece * 8L, (a, b) =>
         {
@@ -66,7 +66,7 @@ public sealed unsafe partial class CpuBackend
                 var seg = segs[piece.Segment];
                 // The clip as ClipByNorm computes it; a factor of 1 leaves the gradient's bits alone, as not clipping does.
                 float clip = sums != null ? ClipFactor(sums[seg.ClipIndex], maxNorm) : 1f;
-                AdamWRange(pp, pg, pm, pv, pt, piece.Start, piece.Length, seg, clip, moments);
+                AdamWRange(pp, pg, pm, pv, pt, piece.Start, piece.Length, seg, clip, shared);
             }
         });
     }

@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using DenseDino.Numerics;
-using DenseDino.Numerics.Memory;
 using DenseDino.Backends.Ilgpu.Kernels;
 
 namespace DenseDino.Backends.Ilgpu;
@@ -26,26 +24,17 @@ public sealed partial class IlgpuBackend
         return (pieces.ToArray(), first);
     }
 
-    /// <summary>Host structs copied into a pooled device buffer (returned after the launch; the stream keeps order).</summary>
-    private (DeviceBuffer Buffer, ArrayView<T> View) UploadStructs<T>(ReadOnlySpan<T> values) where T : unmanaged
-    {
-        var floats = MemoryMarshal.Cast<T, float>(values);
-        var buffer = Pool.Rent(Math.Max(floats.Length, 1));
-        Upload(floats, buffer, 0);
-        return (buffer, ((IlgpuBuffer)buffer).View(0, Math.Max(floats.Length, 1)).Cast<T>());
-    }
-
     public void SumOfSquares(Tensor x, ReadOnlySpan<FlatSegment> segments, Tensor result)
     {
         var segs = segments.ToArray();
         var (pieces, first) = Pieces(segs.Length, k => (segs[k].Start, segs[k].Length));
         var partials = Pool.Rent(Math.Max(pieces.Length, 1));
         var (pieceBuffer, pieceView) = UploadStructs<SegmentPiece>(pieces);
-        var firstBuffer = UploadInts(first);
+        var (firstBuffer, firstView) = UploadStructs<int>(first);
         if (pieces.Length > 0)
             K.PieceSumOfSquares(new KernelConfig(new Index1D(pieces.Length), new Index1D(RowGroup)), V(x), pieceView,
                 ((IlgpuBuffer)partials).View(0, pieces.Length));
-        K.SegmentTotals(Count(segs.Length), ((IlgpuBuffer)partials).View(0, Math.Max(pieces.Length, 1)), IntView(firstBuffer, 0, first.Length), V(result));
+        K.SegmentTotals(Count(segs.Length), ((IlgpuBuffer)partials).View(0, Math.Max(pieces.Length, 1)), firstView, V(result));
         Pool.Return(firstBuffer);
         Pool.Return(pieceBuffer);
         Pool.Return(partials);

@@ -20,9 +20,10 @@ public abstract class Function
 
     /// <summary>
     /// Like <see cref="Backward(Tensor)"/>, given pending[i]: input i's gradient so far when Backprop owns it
-    /// exclusively (else null). Returning pending[i] itself as input i's gradient says "added into it in
-    /// place" (no sum, no second tensor): a slice adds into its part of the input's gradient, attention's two
-    /// backward ops into one packed qkv gradient, LayerNorm into a residual connection's.
+    /// exclusively, or a parameter's arena slot (else null). Returning pending[i] itself as input i's gradient
+    /// says "added into it in place" (no sum, no second tensor): a slice adds into its part of the input's
+    /// gradient, attention's two backward ops into one packed qkv gradient, LayerNorm into a residual
+    /// connection's, Linear its dW and db into a parameter's slot.
     /// </summary>
     protected internal virtual Tensor?[] Backward(Tensor gradOutput, Tensor?[] pending) => Backward(gradOutput);
 
