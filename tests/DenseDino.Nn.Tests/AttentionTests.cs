@@ -80,4 +80,48 @@ public class AttentionTests
         Assert.Contains("[B, L, D=8]", ex.Message);
         Assert.Throws<ArgumentException>(() => new MaskedAttention(TestBackend.Cpu, 9, 2, new Random(1)));
     }
+
+    /// <summary>
+    /// The reference tokens' attention of every block adds into that block's qkv gradient. Backward runs
+    /// ops in reverse recording order, so that gradient lives for one block: the memory backward needs on
+    /// top of the forward's and the parameters' gradients must not grow with depth (a depth-first order
+    /// held one per block).
+    /// </summary>
+    [Fact]
+    public void SplitBackwardMemoryDoesNotGrowWithDepth()
+    {
+        long shallow = BackwardExtraFloats(depth: 2), deep = BackwardExtraFloats(depth: 8);
+        long qkvGradient = 2L * 17 * 3 * 16;
+        Assert.True(deep < shallow + qkvGradient, $"backward's extra memory: {shallow} floats at depth 2, {deep} at depth 8");
+    }
+
+    private static long BackwardExtraFloats(int depth)
+    {
+        const int b = 2, n = 16, m = 4, d = 16, heads = 2;
+        using var be = new DenseDino.Backends.Cpu.CpuBackend(1);
+        var rng = new Random(depth);
+        Tensor Random(Shape shape) => Tensor.FromArray(be, Enumerable.Range(0, (int)shape.Length).Select(_ => rng.NextSingle() * 2 - 1).ToArray(), shape);
+        var blocks = Enumerable.Range(0, depth).Select(i => new Block(be, d, heads, 4, 0f, new Random(i))).ToList();
+        blocks.ForEach(block => block.FlattenParameters());   // parameter gradients in place, not allocated by backward
+        try
+        {
+            using var scope = TensorScope.Begin();
+            Tensor main = Random([b, 1 + n, d]), refs = Random([b, m, d]);
+            var (wMain, wRefs) = (Random([b, 1 + n, d]), Random([b, m, d]));
+            foreach (var block in blocks)
+            {
+                var (nextMain, nextRefs) = block.ForwardSplit(main, refs, null);
+                (main, refs) = (nextMain, nextRefs!);
+            }
+            var loss = Ops.Add(Ops.Sum(Ops.Mul(main, wMain)), Ops.Sum(Ops.Mul(refs, wRefs)));
+            be.Pool.ResetPeak();
+            long before = be.Pool.FloatsInUse;
+            loss.Backward();
+            return be.Pool.PeakFloatsInUse - before;
+        }
+        finally
+        {
+            foreach (var block in blocks) block.Dispose();
+        }
+    }
 }

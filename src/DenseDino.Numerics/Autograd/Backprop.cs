@@ -152,8 +152,35 @@ public static class Backprop
         return y;
     }
 
-    /// <summary>Tensors reachable from root, each after all tensors it depends on.</summary>
+    /// <summary>
+    /// Tensors reachable from root, each after all tensors it depends on, ops in the order they were
+    /// recorded (as PyTorch's engine runs them): backward then finishes one block before the next,
+    /// so a gradient two branches share (the reference tokens' and the patches' qkv) lives for one
+    /// block, not until a depth-first walk of the other branch comes back to it. Leaves come first.
+    /// </summary>
     private static List<Tensor> TopologicalOrder(Tensor root)
+    {
+        var reachable = Reachable(root);
+        var order = reachable.OrderBy(t => t.GradFn?.Sequence ?? 0).ToList();
+        return RespectsDependencies(order) ? order : reachable;
+    }
+
+    /// <summary>
+    /// Recording order is a dependency order unless a function was recorded before one of its inputs'
+    /// (an op built by hand); then the depth-first order stands.
+    /// </summary>
+    private static bool RespectsDependencies(List<Tensor> order)
+    {
+        var position = new Dictionary<Tensor, int>(order.Count, ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < order.Count; i++) position[order[i]] = i;
+        for (int i = 0; i < order.Count; i++)
+            foreach (var input in order[i].GradFn?.Inputs ?? [])
+                if (input is not null && position.TryGetValue(input, out int p) && p >= i) return false;
+        return true;
+    }
+
+    /// <summary>Depth-first post-order of the tensors reachable from root: each after its inputs.</summary>
+    private static List<Tensor> Reachable(Tensor root)
     {
         var order = new List<Tensor>();
         var visited = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);

@@ -7,7 +7,12 @@ namespace DenseDino.Numerics.Autograd;
 /// </summary>
 public abstract class Function
 {
+    private static long recorded;
+
     internal Tensor?[] Inputs { get; private set; } = [];
+
+    /// <summary>When the op was recorded: later ops have larger numbers (Backprop runs them first).</summary>
+    internal long Sequence { get; private set; }
 
     /// <summary>The op's name in error messages.</summary>
     public virtual string Name => GetType().Name.Replace("Function", "");
@@ -38,6 +43,7 @@ public abstract class Function
         foreach (var t in inputs) any |= t is not null && (t.RequiresGrad || t.GradFn is not null);
         if (!any) return output;
         Inputs = inputs;
+        Sequence = Interlocked.Increment(ref recorded);
         output.GradFn = this;
         output.RequiresGrad = true;
         return output;

@@ -34,6 +34,16 @@ public sealed class BufferPool : IDisposable
         PeakFloatsHeld = Math.Max(PeakFloatsHeld, FloatsInUse + FloatsCached);
     }
 
+    /// <summary>Starts the peaks over from what is rented and held now (like torch.cuda.reset_peak_memory_stats).</summary>
+    public void ResetPeak()
+    {
+        lock (gate)
+        {
+            PeakFloatsInUse = FloatsInUse;
+            PeakFloatsHeld = FloatsInUse + FloatsCached;
+        }
+    }
+
     public static long Capacity(long length) => length <= 0 ? Granule : (length + Granule - 1) / Granule * Granule;
 
     public DeviceBuffer Rent(long length)
