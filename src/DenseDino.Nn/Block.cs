@@ -27,8 +27,14 @@ public sealed class Block : Module
     /// </summary>
     public Tensor Forward(Tensor x, Tensor? mask, ulong? dropSeed)
     {
-        x = Ops.Add(x, Drop(Attn.Forward(Norm1.Forward(x), mask), dropSeed, 0));
-        return Ops.Add(x, Drop(Mlp.Forward(Norm2.Forward(x)), dropSeed, 1));
+        if (Dropping(dropSeed))
+        {
+            x = Ops.Add(x, Drop(Attn.Forward(Norm1.Forward(x), mask), dropSeed, 0));
+            return Ops.Add(x, Drop(Mlp.Forward(Norm2.Forward(x)), dropSeed, 1));
+        }
+        // Without drop path each branch's last GEMM adds the residual: no [B, L, D] branch output is kept.
+        var x1 = Attn.Forward(Norm1.Forward(x), mask, residual: x);
+        return Mlp.Forward(Norm2.Forward(x1), residual: x1);
     }
 
     /// <summary>
@@ -38,15 +44,24 @@ public sealed class Block : Module
     /// </summary>
     public (Tensor Main, Tensor? Refs) ForwardSplit(Tensor main, Tensor? refs, ulong? dropSeed)
     {
-        var (a, ar) = Attn.ForwardSplit(Norm1.Forward(main), refs is null ? null : Norm1.Forward(refs));
-        main = Ops.Add(main, Drop(a, dropSeed, 0));
-        main = Ops.Add(main, Drop(Mlp.Forward(Norm2.Forward(main)), dropSeed, 1));
-        if (refs is null) return (main, null);
-        refs = Ops.Add(refs, Drop(ar!, dropSeed, 0));
-        refs = Ops.Add(refs, Drop(Mlp.Forward(Norm2.Forward(refs)), dropSeed, 1));
-        return (main, refs);
+        var mainNormed = Norm1.Forward(main);
+        var refsNormed = refs is null ? null : Norm1.Forward(refs);
+        if (Dropping(dropSeed))
+        {
+            var (a, ar) = Attn.ForwardSplit(mainNormed, refsNormed);
+            main = Ops.Add(main, Drop(a, dropSeed, 0));
+            main = Ops.Add(main, Drop(Mlp.Forward(Norm2.Forward(main)), dropSeed, 1));
+            if (refs is null) return (main, null);
+            refs = Ops.Add(refs, Drop(ar!, dropSeed, 0));
+            refs = Ops.Add(refs, Drop(Mlp.Forward(Norm2.Forward(refs)), dropSeed, 1));
+            return (main, refs);
+        }
+        var (main1, refs1) = Attn.ForwardSplit(mainNormed, refsNormed, mainResidual: main, refsResidual: refs);
+        return (Mlp.Forward(Norm2.Forward(main1), residual: main1), refs1 is null ? null : Mlp.Forward(Norm2.Forward(refs1), residual: refs1));
     }
 
+    private bool Dropping(ulong? seed) => seed is not null && DropPath > 0;
+
     private Tensor Drop(Tensor x, ulong? seed, ulong branch) =>
-        seed is { } s && DropPath > 0 ? Ops.DropPath(x, DropPath, s * 2 + branch) : x;
+        Dropping(seed) ? Ops.DropPath(x, DropPath, seed!.Value * 2 + branch) : x;
 }

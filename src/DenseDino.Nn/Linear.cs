@@ -20,9 +20,9 @@ public sealed class Linear : Module
     public Tensor Weight { get; }   // [out, in]
     public Tensor? Bias { get; }    // [out]
 
-    /// <summary>x [..., in] → [..., out].</summary>
-    public Tensor Forward(Tensor x) => Ops.Linear(x, Weight, Bias);
+    /// <summary>x [..., in] → [..., out], plus residual [..., out] when given (added by the GEMM).</summary>
+    public Tensor Forward(Tensor x, Tensor? residual = null) => Ops.Linear(x, Weight, Bias, residual);
 
-    /// <summary>This layer applied to gelu(pre), pre [..., in] → [..., out]; gelu(pre) is recomputed in backward, not kept.</summary>
-    public Tensor ForwardOnGelu(Tensor pre) => Ops.GeluLinear(pre, Weight, Bias);
+    /// <summary>This layer applied to gelu(pre), pre [..., in] → [..., out] (plus residual); gelu(pre) is recomputed in backward, not kept.</summary>
+    public Tensor ForwardOnGelu(Tensor pre, Tensor? residual = null) => Ops.GeluLinear(pre, Weight, Bias, residual);
 }

@@ -29,31 +29,31 @@ public sealed class MaskedAttention : Module
     public Linear Qkv { get; }
     public Linear Proj { get; }
 
-    /// <summary>x [B, L, D], mask additive [L, L] or null → [B, L, D].</summary>
-    public Tensor Forward(Tensor x, Tensor? mask)
+    /// <summary>x [B, L, D], mask additive [L, L] or null → [B, L, D], plus residual [B, L, D] when given.</summary>
+    public Tensor Forward(Tensor x, Tensor? mask, Tensor? residual = null)
     {
         Check(x, "x");
         var qkv = Qkv.Forward(x);                                    // [B, L, 3D] = [B, L, 3, H, Dh]
-        return Proj.Forward(Ops.AttentionPacked(qkv, Heads, mask, Scale));  // [B, L, D]
+        return Proj.Forward(Ops.AttentionPacked(qkv, Heads, mask, Scale), residual);  // [B, L, D]
     }
 
     /// <summary>
     /// The default mode without its mask. main [B, 1+N, D] (CLS + patches) attends among itself
     /// only; refs [B, M, D] (or null) attend to the N patch keys plus their own key. Returns the
-    /// two outputs, equal to the matching rows of the full masked attention.
+    /// two outputs, equal to the matching rows of the full masked attention, each plus its residual when given.
     /// </summary>
-    public (Tensor Main, Tensor? Refs) ForwardSplit(Tensor main, Tensor? refs)
+    public (Tensor Main, Tensor? Refs) ForwardSplit(Tensor main, Tensor? refs, Tensor? mainResidual = null, Tensor? refsResidual = null)
     {
         Check(main, "main");
         var qkv = Qkv.Forward(main);                                 // [B, 1+N, 3D]
-        var mainOut = Proj.Forward(Ops.AttentionPacked(qkv, Heads, null, Scale));
+        var mainOut = Proj.Forward(Ops.AttentionPacked(qkv, Heads, null, Scale), mainResidual);
         if (refs is null) return (mainOut, null);
 
         Check(refs, "refs");
         if (refs.Shape[0] != main.Shape[0])
             throw new ArgumentException($"MaskedAttention: refs {refs.Shape} and main {main.Shape} differ in batch");
         var qkvRefs = Qkv.Forward(refs);                             // [B, M, 3D]
-        var refOut = Proj.Forward(Ops.RefAttentionPacked(qkv, qkvRefs, Heads, Scale));  // [B, M, D]
+        var refOut = Proj.Forward(Ops.RefAttentionPacked(qkv, qkvRefs, Heads, Scale), refsResidual);  // [B, M, D]
         return (mainOut, refOut);
     }
 

@@ -14,6 +14,6 @@ public sealed class Mlp : Module
     public Linear Fc1 { get; }
     public Linear Fc2 { get; }
 
-    /// <summary>x [..., D] → [..., D]; the GELU output is not kept for backward (see <see cref="Ops.GeluLinear"/>).</summary>
-    public Tensor Forward(Tensor x) => Fc2.ForwardOnGelu(Fc1.Forward(x));
+    /// <summary>x [..., D] → [..., D] (plus residual [..., D] when given); the GELU output is not kept for backward (see <see cref="Ops.GeluLinear"/>).</summary>
+    public Tensor Forward(Tensor x, Tensor? residual = null) => Fc2.ForwardOnGelu(Fc1.Forward(x), residual);
 }

@@ -247,6 +247,19 @@ public sealed class FiniteDifferenceTests : IDisposable
         Check(t => Ops.Linear(t[0], t[1], t[2]), [Uniform(rng, [6, 5], differentiable: false), Uniform(rng, [3, 5]), Uniform(rng, [3], differentiable: false)]);
     }
 
+    [Fact]
+    public void LinearWithResidual()
+    {
+        var rng = new Random(31);
+        Check(t => Ops.Linear(t[0], t[1], t[2], t[3]), [Uniform(rng, [3, 4, 7]), Uniform(rng, [5, 7]), Uniform(rng, [5]), Uniform(rng, [3, 4, 5])]);
+        Check(t => Ops.Linear(t[0], t[1], null, t[2]), [Uniform(rng, [1, 9]), Uniform(rng, [1, 9]), Uniform(rng, [1, 1])]);    // out = 1
+        // x is also the residual (in = out): its gradient is the GEMM's plus the pass-through.
+        Check(t => Ops.Linear(t[0], t[1], t[2], t[0]), [Uniform(rng, [6, 5]), Uniform(rng, [5, 5]), Uniform(rng, [5])]);
+        // A residual that needs no gradient, and one that is a computed tensor.
+        Check(t => Ops.Linear(t[0], t[1], t[2], t[3]), [Uniform(rng, [2, 3]), Uniform(rng, [4, 3]), Uniform(rng, [4]), Uniform(rng, [2, 4], differentiable: false)]);
+        Check(t => Ops.Linear(t[0], t[1], t[2], Ops.Mul(t[3], t[3])), [Uniform(rng, [2, 3]), Uniform(rng, [4, 3]), Uniform(rng, [4]), Uniform(rng, [2, 4])]);
+    }
+
     // ---------------- row ops ----------------
 
     [Fact]
@@ -417,6 +430,8 @@ public sealed class FiniteDifferenceTests : IDisposable
         // pre [2, 3, 7] (odd, three leading dims), weight [5, 7], with and without bias.
         Check(t => Ops.GeluLinear(t[0], t[1], t[2]), [Uniform(rng, [2, 3, 7], -2.5f, 2.5f), Uniform(rng, [5, 7]), Uniform(rng, [5])]);
         Check(t => Ops.GeluLinear(t[0], t[1]), [Uniform(rng, [1, 9], -2.5f, 2.5f), Uniform(rng, [1, 9])]);
+        // Plus a residual [2, 3, 5].
+        Check(t => Ops.GeluLinear(t[0], t[1], t[2], t[3]), [Uniform(rng, [2, 3, 7], -2.5f, 2.5f), Uniform(rng, [5, 7]), Uniform(rng, [5]), Uniform(rng, [2, 3, 5])]);
     }
 
     [Fact]

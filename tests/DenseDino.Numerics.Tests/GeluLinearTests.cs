@@ -29,6 +29,55 @@ public sealed class GeluLinearTests : IDisposable
             if (inputs[i] is not null) Close($"grad {i}", plainGrads[i]!, fusedGrads[i]!);
     }
 
+    [Theory]
+    [InlineData(37, 24, 11, false)]
+    [InlineData(5, 1, 3, true)]
+    public void ResidualFormEqualsAddingTheResidual(int rows, int inF, int outF, bool gelu)
+    {
+        var rng = new Random(rows * 7 + inF);
+        using var scope = TensorScope.Begin();
+        var x = Param(rng, [rows, inF], 3f);
+        var w = Param(rng, [outF, inF], 1f);
+        var b = Param(rng, [outF], 1f);
+        var r = Param(rng, [rows, outF], 5f);
+        var weights = Tensor.FromArray(be, Enumerable.Range(0, rows * outF).Select(_ => rng.NextSingle() * 2 - 1).ToArray(), [rows, outF]);
+        Tensor?[] inputs = [x, w, b, r];
+
+        var (fused, fusedGrads) = OutputAndGrads(() => gelu ? Ops.GeluLinear(x, w, b, r) : Ops.Linear(x, w, b, r), weights, inputs);
+        var (plain, plainGrads) = OutputAndGrads(() => Ops.Add(r, gelu ? Ops.GeluLinear(x, w, b) : Ops.Linear(x, w, b)), weights, inputs);
+        Close("y", plain, fused);
+        for (int i = 0; i < inputs.Length; i++) Close($"grad {i}", plainGrads[i]!, fusedGrads[i]!);
+    }
+
+    [Fact]
+    public void ResidualFormKeepsNoBranchOutput()
+    {
+        const int rows = 16, inF = 12, outF = 8;
+        var rng = new Random(5);
+        using var scope = TensorScope.Begin();
+        var x = Param(rng, [rows, inF], 1f);
+        var w = Param(rng, [outF, inF], 1f);
+        var r = Param(rng, [rows, outF], 1f);
+        long before = be.Pool.FloatsInUse;
+        Ops.Linear(x, w, null, r);
+        long fusedHeld = be.Pool.FloatsInUse - before;
+        Ops.Add(r, Ops.Linear(x, w));
+        Assert.Equal(rows * outF, fusedHeld);
+        Assert.Equal(2 * rows * outF, be.Pool.FloatsInUse - before - fusedHeld);
+    }
+
+    [Fact]
+    public void ResidualOfTheWrongShapeIsRejected()
+    {
+        var rng = new Random(6);
+        using var scope = TensorScope.Begin();
+        var x = Param(rng, [4, 3], 1f);
+        var w = Param(rng, [5, 3], 1f);
+        var e = Assert.Throws<ArgumentException>(() => Ops.Linear(x, w, null, Param(rng, [4, 3], 1f)));
+        Assert.Contains("residual", e.Message);
+        Assert.Contains("[4, 3]", e.Message);
+    }
+
     [Fact]
     public void KeepsOneHiddenActivationLessForBackward()
     {

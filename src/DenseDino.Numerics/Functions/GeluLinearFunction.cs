@@ -8,9 +8,11 @@ public static partial class Ops
     /// Linear(gelu(pre), weight, bias), the second half of an MLP: pre [..., in], weight [out, in].
     /// gelu(pre) lives only for the forward GEMM and is recomputed from pre in backward, so an MLP
     /// keeps one [..., hidden] activation per token instead of two (for ViT-Tiny at 224 px, batch 64,
-    /// 1.8 GB of GPU memory), at the price of a second GELU.
+    /// 1.8 GB of GPU memory), at the price of a second GELU. Plus <paramref name="residual"/> when given, as
+    /// <see cref="Linear"/>.
     /// </summary>
-    public static Tensor GeluLinear(Tensor pre, Tensor weight, Tensor? bias = null) => GeluLinearFunction.Apply(pre, weight, bias);
+    public static Tensor GeluLinear(Tensor pre, Tensor weight, Tensor? bias = null, Tensor? residual = null) =>
+        GeluLinearFunction.Apply(pre, weight, bias, residual);
 }
 
 internal sealed class GeluLinearFunction : Function
@@ -18,15 +20,15 @@ internal sealed class GeluLinearFunction : Function
     private Tensor pre = null!, w = null!;
     private int rows, inF, outF;
 
-    public static Tensor Apply(Tensor pre, Tensor weight, Tensor? bias)
+    public static Tensor Apply(Tensor pre, Tensor weight, Tensor? bias, Tensor? residual)
     {
-        var (rows, inF, outF) = LinearFunction.CheckShapes("GeluLinear", pre, weight, bias);
+        var (rows, inF, outF) = LinearFunction.CheckShapes("GeluLinear", pre, weight, bias, residual);
         Tensor y;
-        using (var h = Gelu(pre)) y = LinearFunction.Forward(h, weight, bias, rows, inF, outF);
-        return new GeluLinearFunction { pre = pre, w = weight, rows = rows, inF = inF, outF = outF }.Record(y, pre, weight, bias);
+        using (var h = Gelu(pre)) y = LinearFunction.Forward(h, weight, bias, rows, inF, outF, residual);
+        return new GeluLinearFunction { pre = pre, w = weight, rows = rows, inF = inF, outF = outF }.Record(y, pre, weight, bias, residual);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, new Tensor?[3]);
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, new Tensor?[4]);
 
     protected internal override bool AddsIntoPendingGradients => true;
 
@@ -44,7 +46,8 @@ internal sealed class GeluLinearFunction : Function
         }
         if (NeedsGrad(1))
             using (var h = Gelu(pre)) dw = LinearFunction.WeightGrad(g, h, w.Shape, rows, inF, outF, pending[1]);
-        return [dpre, dw, NeedsGrad(2) ? LinearFunction.BiasGrad(g, rows, outF, pending[2]) : null];
+        return [dpre, dw, NeedsGrad(2) ? LinearFunction.BiasGrad(g, rows, outF, pending[2]) : null,
+                NeedsGrad(3) ? LinearFunction.ResidualGrad(g, pending[3]) : null];
     }
 
     private static Tensor Gelu(Tensor pre)

@@ -4,8 +4,12 @@ namespace DenseDino.Numerics;
 
 public static partial class Ops
 {
-    /// <summary>y = x · Wᵀ + bias (F.linear): x [..., in], weight [out, in], bias [out] or null.</summary>
-    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null) => LinearFunction.Apply(x, weight, bias);
+    /// <summary>
+    /// y = x · Wᵀ + bias (F.linear), plus <paramref name="residual"/> when given (a transformer block's
+    /// x + proj(...), with the sum made by the GEMM: no separate [..., out] product is kept alive).
+    /// x [..., in], weight [out, in], bias [out] or null, residual [..., out] or null.
+    /// </summary>
+    public static Tensor Linear(Tensor x, Tensor weight, Tensor? bias = null, Tensor? residual = null) => LinearFunction.Apply(x, weight, bias, residual);
 }
 
 /// <summary>The bias is fused into the GEMM; its gradient is the column sum of dy.</summary>
@@ -14,15 +18,15 @@ internal sealed class LinearFunction : Function
     private Tensor x = null!, w = null!;
     private int rows, inF, outF;
 
-    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias)
+    public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, Tensor? residual)
     {
-        var (rows, inF, outF) = CheckShapes("Linear", x, weight, bias);
-        var y = Forward(x, weight, bias, rows, inF, outF);
+        var (rows, inF, outF) = CheckShapes("Linear", x, weight, bias, residual);
+        var y = Forward(x, weight, bias, rows, inF, outF, residual);
         var fn = new LinearFunction { x = x, w = weight, rows = rows, inF = inF, outF = outF };
-        return fn.Record(y, x, weight, bias);
+        return fn.Record(y, x, weight, bias, residual);
     }
 
-    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, new Tensor?[3]);
+    protected internal override Tensor?[] Backward(Tensor g) => Backward(g, new Tensor?[4]);
 
     protected internal override bool AddsIntoPendingGradients => true;
 
@@ -30,10 +34,19 @@ internal sealed class LinearFunction : Function
     protected internal override Tensor?[] Backward(Tensor g, Tensor?[] pending) =>
         [NeedsGrad(0) ? InputGrad(g, w, x.Shape, rows, inF, outF, pending[0]) : null,
          NeedsGrad(1) ? WeightGrad(g, x, w.Shape, rows, inF, outF, pending[1]) : null,
-         NeedsGrad(2) ? BiasGrad(g, rows, outF, pending[2]) : null];
+         NeedsGrad(2) ? BiasGrad(g, rows, outF, pending[2]) : null,
+         NeedsGrad(3) ? ResidualGrad(g, pending[3]) : null];
 
-    /// <summary>Validates x [..., in], weight [out, in], bias [out]; returns (rows, in, out).</summary>
-    internal static (int Rows, int In, int Out) CheckShapes(string op, Tensor x, Tensor weight, Tensor? bias)
+    /// <summary>The residual's gradient is dy itself, or dy added into its pending gradient.</summary>
+    internal static Tensor ResidualGrad(Tensor g, Tensor? into)
+    {
+        if (into is null) return g;
+        g.Backend.Binary(BinaryOp.Add, into, g, into);
+        return into;
+    }
+
+    /// <summary>Validates x [..., in], weight [out, in], bias [out], residual [..., out]; returns (rows, in, out).</summary>
+    internal static (int Rows, int In, int Out) CheckShapes(string op, Tensor x, Tensor weight, Tensor? bias, Tensor? residual)
     {
         Check.SameBackend(op, x, weight, "x", "weight");
         Check.Rank(op, "x", x, 1);
@@ -45,18 +58,29 @@ internal sealed class LinearFunction : Function
             Check.SameBackend(op, x, bias, "x", "bias");
             Check.ShapeEquals(op, "bias", bias, [outF]);
         }
+        if (residual is not null)
+        {
+            Check.SameBackend(op, x, residual, "x", "residual");
+            Check.ShapeEquals(op, "residual", residual, OutputShape(x, outF));
+        }
         int rows = checked((int)(x.Length / Math.Max(inF, 1)));
         if (inF == 0) rows = checked((int)x.Shape.Product(0, x.Rank - 1));
         return (rows, inF, outF);
     }
 
-    /// <summary>y [..., out] = x · Wᵀ + bias.</summary>
-    internal static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, int rows, int inF, int outF)
+    private static int[] OutputShape(Tensor x, int outF)
     {
-        var outDims = x.Shape.ToArray();
-        outDims[^1] = outF;
-        var y = Tensor.Empty(x.Backend, outDims);
-        x.Backend.MatMul(x, weight, bias, new GemmShape(1, rows, outF, inF, false, true, 0, 0, 0), 1f, 0f, y);
+        var dims = x.Shape.ToArray();
+        dims[^1] = outF;
+        return dims;
+    }
+
+    /// <summary>y [..., out] = x · Wᵀ + bias (+ residual: copied into y, then the GEMM adds onto it).</summary>
+    internal static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, int rows, int inF, int outF, Tensor? residual = null)
+    {
+        var y = Tensor.Empty(x.Backend, OutputShape(x, outF));
+        if (residual is not null) x.Backend.Copy(residual, y);
+        x.Backend.MatMul(x, weight, bias, new GemmShape(1, rows, outF, inF, false, true, 0, 0, 0), 1f, residual is null ? 0f : 1f, y);
         return y;
     }
 
