@@ -86,7 +86,10 @@ public static class PilColor
     }
 
     /// <summary>torchvision's F_pil.adjust_hue: convert to Pillow HSV, add uint8(hue * 255) to H with wrap-around, convert back.</summary>
-    public static RgbImage AdjustHue(RgbImage image, double hueFactor)
+    public static RgbImage AdjustHue(RgbImage image, double hueFactor) => AdjustHue(image, hueFactor, VectorHue.IsSupported);
+
+    /// <summary>As the public overload; <paramref name="vectorised"/> false runs the scalar reference alone.</summary>
+    internal static unsafe RgbImage AdjustHue(RgbImage image, double hueFactor, bool vectorised)
     {
         if (hueFactor < -0.5 || hueFactor > 0.5)
             throw new ArgumentOutOfRangeException(nameof(hueFactor), hueFactor, "AdjustHue: factor must be in [-0.5, 0.5]");
@@ -94,7 +97,10 @@ public static class PilColor
         byte shift = unchecked((byte)(int)(hueFactor * 255));
         byte[] src = image.Pixels;
         var dst = new byte[src.Length];
-        for (int i = 0; i < src.Length; i += 3)
+        int done = 0;
+        if (vectorised)
+            fixed (byte* ps = src, pd = dst) done = VectorHue.Apply(ps, pd, src.Length / 3, shift);
+        for (int i = done * 3; i < src.Length; i += 3)
         {
             var (h, s, v) = RgbToHsv(src[i], src[i + 1], src[i + 2]);
             var (r, g, b) = HsvToRgb(unchecked((byte)(h + shift)), s, v);

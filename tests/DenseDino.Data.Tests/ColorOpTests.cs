@@ -64,6 +64,43 @@ public class ColorOpTests
         Assert.Equal((128f / 255f - 0.406f) / 0.225f, chw[2], 6);
     }
 
+    /// <summary>The eight-pixel AVX2 hue shift gives the scalar reference's bytes for all 2^24 colours (one image holds them all).</summary>
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(-0.5)]
+    [InlineData(0.37)]
+    public void VectorHueEqualsScalarForEveryColour(double factor)
+    {
+        Assert.SkipUnless(VectorHue.IsSupported, "no AVX2 on this CPU: the scalar path is the only one");
+        var every = new byte[3 << 24];
+        for (int c = 0; c < 1 << 24; c++)
+        {
+            every[3 * c] = (byte)(c >> 16);
+            every[3 * c + 1] = (byte)(c >> 8);
+            every[3 * c + 2] = (byte)c;
+        }
+        var image = new RgbImage(4096, 4096, every);
+        var expected = PilColor.AdjustHue(image, factor, vectorised: false).Pixels;
+        var actual = PilColor.AdjustHue(image, factor, vectorised: true).Pixels;
+        for (int i = 0; i < expected.Length; i++)
+            if (actual[i] != expected[i])
+                Assert.Fail($"pixel rgb({every[i / 3 * 3]}, {every[i / 3 * 3 + 1]}, {every[i / 3 * 3 + 2]}) channel {i % 3}: vector {actual[i]}, scalar {expected[i]}");
+    }
+
+    /// <summary>Widths around the eight-pixel step: the vector part and the scalar tail meet without a gap or overlap.</summary>
+    [Fact]
+    public void VectorHueHandlesEveryWidth()
+    {
+        var rng = new Random(9);
+        for (int width = 1; width <= 27; width++)
+        {
+            var pixels = new byte[width * 2 * 3];
+            rng.NextBytes(pixels);
+            var image = new RgbImage(width, 2, pixels);
+            Assert.Equal(PilColor.AdjustHue(image, -0.23, vectorised: false).Pixels, PilColor.AdjustHue(image, -0.23).Pixels);
+        }
+    }
+
     /// <summary>The table-driven rgb2hsv equals Pillow's arithmetic (the direct formula, kept here) for all 2^24 colours.</summary>
     [Fact]
     public void RgbToHsvEqualsPillowsArithmeticForEveryColour()
