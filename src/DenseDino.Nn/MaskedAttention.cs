@@ -46,14 +46,18 @@ public sealed class MaskedAttention : Module
     {
         Check(main, "main");
         var qkv = Qkv.Forward(main);                                 // [B, 1+N, 3D]
+        Tensor? refOut = null;
+        if (refs is not null)
+        {
+            Check(refs, "refs");
+            if (refs.Shape[0] != main.Shape[0])
+                throw new ArgumentException($"MaskedAttention: refs {refs.Shape} and main {main.Shape} differ in batch");
+            // Recorded before the patches' attention, so backward runs that one first: it writes the qkv
+            // gradient both share and this one adds into it, instead of a zero fill for this one to start.
+            var qkvRefs = Qkv.Forward(refs);                         // [B, M, 3D]
+            refOut = Proj.Forward(Ops.RefAttentionPacked(qkv, qkvRefs, Heads, Scale), refsResidual);  // [B, M, D]
+        }
         var mainOut = Proj.Forward(Ops.AttentionPacked(qkv, Heads, null, Scale), mainResidual);
-        if (refs is null) return (mainOut, null);
-
-        Check(refs, "refs");
-        if (refs.Shape[0] != main.Shape[0])
-            throw new ArgumentException($"MaskedAttention: refs {refs.Shape} and main {main.Shape} differ in batch");
-        var qkvRefs = Qkv.Forward(refs);                             // [B, M, 3D]
-        var refOut = Proj.Forward(Ops.RefAttentionPacked(qkv, qkvRefs, Heads, Scale), refsResidual);  // [B, M, D]
         return (mainOut, refOut);
     }
 
