@@ -12,7 +12,8 @@ namespace DenseDino.Benchmarks;
 internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
-    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false, bool PerTensorUpdate = false)
+    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false, bool PerTensorUpdate = false,
+    bool Memory = false)
 {
     public static StepBenchOptions Parse(string[] args)
     {
@@ -42,6 +43,7 @@ internal sealed record StepBenchOptions(
                 "--profile" => o with { Profile = true },
                 "--bias-epilogue" => o with { BiasEpilogue = true },
                 "--per-tensor-update" => o with { PerTensorUpdate = true },
+                "--memory" => o with { Memory = true },
                 _ => throw new ArgumentException($"step: unknown option {key}"),
             };
         }
@@ -63,6 +65,7 @@ internal static class StepBench
         var o = StepBenchOptions.Parse(args);
         using IBackend device = o.Backend == "cpu" ? new CpuBackend(o.Threads)
             : IlgpuBackend.Create(o.Backend, o.Device, new IlgpuOptions(IlgpuOptions.ParseGemm(o.Gemm), IlgpuOptions.ParsePrecision(o.Precision), o.BiasEpilogue));
+        if (o.Memory) device.Pool.TrackPeakComposition();
         var profiler = o.Profile ? new ProfilingBackend(device, () => (device as IlgpuBackend)?.Synchronize()) : null;
         IBackend backend = profiler ?? device;
         var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads);
@@ -112,6 +115,12 @@ internal static class StepBench
             Console.Error.WriteLine($"per-primitive time over {o.Steps} steps (device synchronised after each call):");
             foreach (var (name, calls, total) in profiler.Totals.Take(120))
                 Console.Error.WriteLine($"  {total / o.Steps,9:F2} ms/step {calls / o.Steps,6} calls/step  {name}");
+        }
+        if (o.Memory)
+        {
+            Console.Error.WriteLine("buffers live at the pool's peak, largest total first:");
+            foreach (var (floats, count) in backend.Pool.LiveAtPeak().Take(16))
+                Console.Error.WriteLine($"  {count,5} x {floats,11} floats ({floats * 4 / 1048576.0,8:F1} MiB) = {count * floats * 4 / 1048576.0,8:F0} MiB");
         }
         double ms = Median(times);
         double flops = StepFlops.Of(o);

@@ -168,6 +168,27 @@ public sealed class ScopeAndPoolTests : IDisposable
         // Views of a released tensor cannot be taken.
         Assert.Throws<ObjectDisposedException>(() => Ops.Reshape(stale, 4));
     }
+
+    [Fact]
+    public void PoolReportsWhatWasLiveAtItsPeak()
+    {
+        using var backend = new CpuBackend(1);
+        var pool = backend.Pool;
+        pool.TrackPeakComposition();
+        var a = pool.Rent(1000);              // capacity 1024
+        var b = pool.Rent(1000);
+        var c = pool.Rent(64);
+        pool.Return(b);
+        var d = pool.Rent(5000);              // peak: 1024 + 64 + 5056
+        pool.Return(d);
+        pool.Return(a);
+        var e = pool.Rent(3000);              // 64 + 3008: below the peak, the snapshot stays
+        Assert.Equal([(5056L, 1), (1024L, 1), (64L, 1)], pool.LiveAtPeak());
+        Assert.Equal(1024 + 64 + 5056, pool.PeakFloatsInUse);
+        pool.ResetPeak();
+        Assert.Equal(64 + 3008, pool.PeakFloatsInUse);
+        foreach (var x in new[] { c, e }) pool.Return(x);
+    }
 }
 
 internal static class TensorTestExtensions

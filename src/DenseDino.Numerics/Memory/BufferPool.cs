@@ -27,9 +27,34 @@ public sealed class BufferPool : IDisposable
     /// <summary>The most floats ever held from the backend, rented plus cached (like max_memory_reserved).</summary>
     public long PeakFloatsHeld { get; private set; }
 
+    // Rented buffers by capacity, and a copy taken at each new peak, when tracking is on.
+    private Dictionary<long, int>? live;
+    private Dictionary<long, int> liveAtPeak = new();
+
+    /// <summary>
+    /// Turns on a tally of rented buffers by capacity, copied at every new peak, for <see cref="LiveAtPeak"/>
+    /// (a diagnostic: which tensors make the peak; costs a dictionary update per rent and a copy per new peak).
+    /// Exact when turned on before the first rent.
+    /// </summary>
+    public void TrackPeakComposition()
+    {
+        lock (gate) live ??= new Dictionary<long, int>();
+    }
+
+    /// <summary>(capacity in floats, how many were rented) at the highest peak seen since tracking began, largest total first.</summary>
+    public IReadOnlyList<(long Floats, int Count)> LiveAtPeak()
+    {
+        lock (gate) return liveAtPeak.Where(kv => kv.Value > 0).Select(kv => (kv.Key, kv.Value)).OrderByDescending(e => e.Key * e.Value).ToList();
+    }
+
     private void NoteRent(long cap)
     {
         FloatsInUse += cap;
+        if (live is not null)
+        {
+            live[cap] = live.GetValueOrDefault(cap) + 1;
+            if (FloatsInUse > PeakFloatsInUse) liveAtPeak = new Dictionary<long, int>(live);
+        }
         PeakFloatsInUse = Math.Max(PeakFloatsInUse, FloatsInUse);
         PeakFloatsHeld = Math.Max(PeakFloatsHeld, FloatsInUse + FloatsCached);
     }
@@ -90,6 +115,7 @@ public sealed class BufferPool : IDisposable
             if (!free.TryGetValue(buffer.Length, out var stack)) free[buffer.Length] = stack = new Stack<DeviceBuffer>();
             stack.Push(buffer);
             FloatsInUse -= buffer.Length;
+            if (live is not null && live.TryGetValue(buffer.Length, out int n)) live[buffer.Length] = n - 1;
             FloatsCached += buffer.Length;
         }
     }
