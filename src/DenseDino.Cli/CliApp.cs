@@ -5,9 +5,12 @@ namespace DenseDino.Cli;
 /// <summary>The `densedino` command line (shared by Program and the in-process tests).</summary>
 public static class CliApp
 {
-    /// <summary>Runs the command line; <c>--k</c> (knn's contract flag; Spectre needs long names of two or more characters) is read as <c>--ks</c>.</summary>
-    public static int Run(string[] args) => Create().Run(args.Select(a =>
-        a == "--k" ? "--ks" : a.StartsWith("--k=", StringComparison.Ordinal) ? "--ks=" + a[4..] : a));
+    /// <summary>
+    /// Runs the command line; <c>--k</c> (knn's contract flag; Spectre needs long names of two or more characters) is read
+    /// as <c>--ks</c>. Cancelling <paramref name="stop"/> asks the running command to stop cleanly (pretrain: checkpoint first).
+    /// </summary>
+    public static int Run(string[] args, CancellationToken stop = default) => Create().Run(args.Select(a =>
+        a == "--k" ? "--ks" : a.StartsWith("--k=", StringComparison.Ordinal) ? "--ks=" + a[4..] : a), stop);
 
     public static CommandApp Create()
     {

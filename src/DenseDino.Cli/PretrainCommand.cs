@@ -9,6 +9,8 @@ namespace DenseDino.Cli;
 public sealed class PretrainCommand : Command<PretrainSettings>
 {
     public const string PlotFile = "loss.png";
+    /// <summary>Exit code of a run stopped by Ctrl+C or SIGTERM after checkpointing (128 + SIGINT, as shells report it).</summary>
+    public const int StoppedExitCode = 130;
 
     public override int Execute(CommandContext context, PretrainSettings settings, CancellationToken cancellationToken)
     {
@@ -28,9 +30,11 @@ public sealed class PretrainCommand : Command<PretrainSettings>
 
             var log = StepLogReader.Read(Path.Combine(config.OutputDir, Trainer.LogFile));
             LossPlot.Write(Path.Combine(config.OutputDir, PlotFile), log);
-            Console.Error.WriteLine($"done: {trainer.Step} steps, skipped {trainer.Folder.SkippedCount} unreadable images; " +
+            bool stopped = cancellationToken.IsCancellationRequested && trainer.Step < trainer.StopStep;
+            Console.Error.WriteLine((stopped ? $"stopped at step {trainer.Step} of {trainer.StopStep} (add --resume to carry on): " : $"done: {trainer.Step} steps, ") +
+                $"skipped {trainer.Folder.SkippedCount} unreadable images; " +
                 $"checkpoint '{trainer.LastCheckpoint}', log '{Path.Combine(config.OutputDir, Trainer.LogFile)}', plot '{Path.Combine(config.OutputDir, PlotFile)}'");
-            return 0;
+            return stopped ? StoppedExitCode : 0;
         }
         catch (Exception e) when (e is TrainingConfigException or NonFiniteLossException or InvalidDataException
             or FileNotFoundException or DirectoryNotFoundException or OperationCanceledException)

@@ -1,3 +1,4 @@
 using DenseDino.Cli;
 
-return CliApp.Run(args);
+using var stop = new StopSignal();
+return CliApp.Run(args, stop.Token);

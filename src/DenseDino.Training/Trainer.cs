@@ -73,7 +73,9 @@ public sealed class Trainer : IDisposable
     /// <summary>
     /// Trains from <see cref="Step"/> to <see cref="StopStep"/> (or until max_minutes of wall-clock
     /// time have passed), writing config.json, log.jsonl and checkpoints into the output folder. A non-finite loss throws
-    /// <see cref="NonFiniteLossException"/> before anything is updated or written.
+    /// <see cref="NonFiniteLossException"/> before anything is updated or written. Cancelling
+    /// <paramref name="cancellationToken"/> (Ctrl+C in the CLI) stops after the step under way and checkpoints it, as
+    /// the end of a run does: <see cref="LoadCheckpoint"/> carries on from there.
     /// </summary>
     public IReadOnlyList<StepRecord> Run(Action<StepRecord>? onStep = null, CancellationToken cancellationToken = default)
     {
@@ -84,27 +86,34 @@ public sealed class Trainer : IDisposable
         int iters = Schedules.ItersPerEpoch;
         var clock = Stopwatch.StartNew();
         bool outOfTime = false;
-        while (Step < StopStep && !outOfTime)
+        while (Step < StopStep && !outOfTime && !cancellationToken.IsCancellationRequested)
         {
             int epoch = Epoch;
             var waiting = Stopwatch.StartNew();
-            foreach (var samples in loader.Batches(epoch, Step % iters, cancellationToken))
+            try
             {
-                double dataWait = waiting.Elapsed.TotalSeconds;
-                var watch = Stopwatch.StartNew();
-                StepRecord? record = samples.Count == 0 ? null
-                    : TrainStep(MultiCropBatch.Collate(samples, stackViews: false), samples, watch) with { DataWaitSeconds = dataWait };
-                Step++;   // a batch whose files were all corrupt still uses up its iteration
-                if (record is not null)
+                foreach (var samples in loader.Batches(epoch, Step % iters, cancellationToken))
                 {
-                    records.Add(record);
-                    log.Append(record);
-                    onStep?.Invoke(record);
+                    double dataWait = waiting.Elapsed.TotalSeconds;
+                    var watch = Stopwatch.StartNew();
+                    StepRecord? record = samples.Count == 0 ? null
+                        : TrainStep(MultiCropBatch.Collate(samples, stackViews: false), samples, watch) with { DataWaitSeconds = dataWait };
+                    Step++;   // a batch whose files were all corrupt still uses up its iteration
+                    if (record is not null)
+                    {
+                        records.Add(record);
+                        log.Append(record);
+                        onStep?.Invoke(record);
+                    }
+                    if (Config.CheckpointEvery > 0 && Step % Config.CheckpointEvery == 0) SaveCheckpoint();
+                    outOfTime = Config.MaxMinutes > 0 && clock.Elapsed.TotalMinutes >= Config.MaxMinutes;
+                    if (Step >= StopStep || outOfTime || cancellationToken.IsCancellationRequested) break;
+                    waiting.Restart();
                 }
-                if (Config.CheckpointEvery > 0 && Step % Config.CheckpointEvery == 0) SaveCheckpoint();
-                outOfTime = Config.MaxMinutes > 0 && clock.Elapsed.TotalMinutes >= Config.MaxMinutes;
-                if (Step >= StopStep || outOfTime) break;
-                waiting.Restart();
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;   // cancelled while waiting for a batch: the last finished step is checkpointed below
             }
             if (Config.CheckpointEvery == 0 && Step % iters == 0) SaveCheckpoint();
         }

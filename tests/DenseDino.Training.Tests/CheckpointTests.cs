@@ -36,6 +36,29 @@ public class CheckpointTests
         Assert.Contains("max_minutes = -1", Assert.Throws<TrainingConfigException>(c.Validate).Message);
     }
 
+    /// <summary>Ctrl+C's path: cancelling mid-epoch ends the run after the step under way, with that step checkpointed and logged.</summary>
+    [Fact]
+    public void CancellingStopsAfterTheStepUnderWayAndCheckpointsIt()
+    {
+        using var runs = new TestRuns();
+        var c = runs.Tiny();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        using var t = new Trainer(c, TestRuns.Cpu);
+        Assert.Equal(2, t.Schedules.ItersPerEpoch);   // step 3 is mid-epoch: no epoch-end checkpoint there
+        Assert.True(t.StopStep > 3);
+        var records = t.Run(r => { if (r.Step == 3) cancel.Cancel(); }, cancel.Token);
+        Assert.Equal([1, 2, 3], records.Select(r => r.Step));
+        Assert.Equal(3, t.Step);
+        Assert.Equal(3, Checkpoint.Open(t.CheckpointPath).Metadata.Step);
+        Assert.Equal(3, StepLogReader.Read(Path.Combine(c.OutputDir, Trainer.LogFile)).Count);
+
+        // Cancelled before it starts: nothing trained, nothing lost.
+        using var again = new Trainer(runs.Tiny(), TestRuns.Cpu);
+        again.LoadCheckpoint(again.CheckpointPath);
+        Assert.Empty(again.Run(cancellationToken: cancel.Token));
+        Assert.Equal(3, Checkpoint.Open(again.CheckpointPath).Metadata.Step);
+    }
+
     [Fact]
     public void NotACheckpointIsReportedAsSuch()
     {

@@ -1,0 +1,36 @@
+namespace DenseDino.Cli.Tests;
+
+/// <summary>Ctrl+C / SIGTERM reach pretrain as a cancelled token: it checkpoints, says how to carry on, exits 130.</summary>
+public class PretrainStopTests
+{
+    [Fact]
+    public void StoppedPretrainCheckpointsAndResumeCarriesOn()
+    {
+        using var fx = new CliFixtures();
+        var config = CliFixtures.TinyConfig(fx.CopySamples("train"), fx.Sub("run"));
+        config.MaxSteps = 2;
+        string file = fx.Sub("tiny.json");
+        config.Save(file);
+
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var (code, stderr) = RunCapturingErrors(["pretrain", "--config", file, "--plain"], stop.Token);
+        Assert.Equal(PretrainCommand.StoppedExitCode, code);
+        Assert.Contains("stopped at step 0 of 2 (add --resume to carry on)", stderr);
+        Assert.True(File.Exists(Path.Combine(config.OutputDir, Training.Trainer.CheckpointFile)));
+
+        var (resumed, output) = RunCapturingErrors(["pretrain", "--config", file, "--plain", "--resume"], TestContext.Current.CancellationToken);
+        Assert.Equal(0, resumed);
+        Assert.Contains("done: 2 steps", output);
+        Assert.Equal(2, Training.Checkpoint.Open(Path.Combine(config.OutputDir, Training.Trainer.CheckpointFile)).Metadata.Step);
+    }
+
+    private static (int Code, string Stderr) RunCapturingErrors(string[] args, CancellationToken stop)
+    {
+        var previous = Console.Error;
+        var errors = new StringWriter();
+        Console.SetError(errors);
+        try { return (CliApp.Run(args, stop), errors.ToString()); }
+        finally { Console.SetError(previous); }
+    }
+}
