@@ -25,6 +25,9 @@ public sealed class PretrainCommand : Command<PretrainSettings>
             Console.Error.WriteLine($"densedino pretrain: {trainer.Folder.Count} images, {trainer.Schedules.ItersPerEpoch} steps/epoch, " +
                 $"steps {trainer.Step}..{trainer.StopStep} of {trainer.Schedules.TotalSteps}, {config.Arch} {config.Vit()}, output '{config.OutputDir}'");
 
+            if (trainer.Step >= trainer.StopStep)
+                Console.Error.WriteLine($"warning: nothing to train: the checkpoint is at step {trainer.Step} and this run stops at step {trainer.StopStep}" +
+                    (config.MaxSteps > 0 ? $" (max_steps = {config.MaxSteps})" : " (the end of the schedule)"));
             var progress = new ProgressReporter(trainer, plain: settings.Plain || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive);
             progress.Run(onStep => trainer.Run(onStep, cancellationToken));
 

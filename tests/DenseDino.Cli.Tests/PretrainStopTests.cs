@@ -23,6 +23,11 @@ public class PretrainStopTests
         Assert.Equal(0, resumed);
         Assert.Contains("done: 2 steps", output);
         Assert.Equal(2, Training.Checkpoint.Open(Path.Combine(config.OutputDir, Training.Trainer.CheckpointFile)).Metadata.Step);
+
+        // Resuming a finished run says there is nothing to do, rather than a silent no-op.
+        var (again, said) = RunCapturingErrors(["pretrain", "--config", file, "--plain", "--resume"], TestContext.Current.CancellationToken);
+        Assert.Equal(0, again);
+        Assert.Contains("nothing to train: the checkpoint is at step 2 and this run stops at step 2 (max_steps = 2)", said);
     }
 
     private static (int Code, string Stderr) RunCapturingErrors(string[] args, CancellationToken stop)
