@@ -45,6 +45,12 @@ public sealed class PretrainCommand : Command<PretrainSettings>
             Console.Error.WriteLine("error: " + e.Message);
             return 1;
         }
+        catch (OutOfMemoryException e)
+        {
+            // The device pool's message names the request and what was in use; the last checkpoint is intact.
+            Console.Error.WriteLine($"error: out of memory: {e.Message}. Lower --batch-size (or --img-size, --out-dim); --resume carries on from the last checkpoint.");
+            return 1;
+        }
     }
 
     private static IBackend CreateBackend(TrainingConfig config) => BackendFactory.Create(config);
