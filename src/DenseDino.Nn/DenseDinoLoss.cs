@@ -116,10 +116,15 @@ public sealed class DenseDinoLoss : IDisposable
         Tensor teacherClsProbs, teacherRefProbs;
         using (GradMode.NoGrad())
         {
+            // The detached views end with this scope, so once the centers are updated the caller can free the
+            // teacher's logits before backward (the probabilities are what the cross-entropies keep).
+            using var probsScope = TensorScope.Current is null ? null : TensorScope.Begin();
             // softmax((t − c)/τt) in one pass: no centred or sharpened K-wide intermediate is made.
             teacherClsProbs = Ops.Softmax(Ops.Detach(teacherCls), Center, invTeacherTemp);                          // [2B, K]
             var tRef = Ops.Reshape(Ops.Detach(teacherRefs), views * 2 * b, m, k);                                 // [V·2B, M, K]
             teacherRefProbs = Ops.Softmax(tRef, RefCenter, invTeacherTemp);
+            probsScope?.Keep(teacherClsProbs);
+            probsScope?.Keep(teacherRefProbs);
         }
         // The student temperature is folded into the cross-entropies: no scaled K-wide copy of the logits.
         var sRef = Ops.Reshape(studentRefs, 2 * views * b, m, k);                                                // [2·V·B, M, K]

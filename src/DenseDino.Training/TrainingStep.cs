@@ -46,6 +46,10 @@ public static class TrainingStep
         var o = student.Forward(images, studentPoints, s.Mask, s.DropPathSeed, DenseDinoLoss.StudentRefsByGlobal);
         phaseDone?.Invoke("student");
         var l = loss.ForwardByPairs(o.Cls, o.Refs!, t.Cls, t.Refs!, s.Epoch);
+        // The teacher's logits are used up (the loss keeps their probabilities, the centers are updated):
+        // back to the pool before backward, whose start is the step's memory peak (K-wide, 512 MiB at 224 px batch 64).
+        t.Cls.Dispose();
+        t.Refs!.Dispose();
         var losses = new StepLosses(l.Total.Item(), l.Cls.Item(), l.Ref.Item());
         phaseDone?.Invoke("loss");
         if (!losses.IsFinite) return losses;

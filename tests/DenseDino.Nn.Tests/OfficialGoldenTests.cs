@@ -1,3 +1,4 @@
+using DenseDino.Numerics.Memory;
 using DenseDino.Numerics;
 using DenseDino.Numerics.Autograd;
 
@@ -115,6 +116,42 @@ public class OfficialGoldenTests
         Compare.Close("loss.total", G.Data64("loss.total"), result.Total.ToArray());
         Compare.Close("loss.ref", G.Data64("loss.ref"), result.Ref.ToArray());
         Compare.Close("ref_center", G.Data64("ref_center"), loss.RefCenter.ToArray());
+    }
+
+    /// <summary>
+    /// The loss keeps the teacher's probabilities, not its logits: the caller frees the logits before backward
+    /// (training's memory peak) and gets the same gradients.
+    /// </summary>
+    [Fact]
+    public void TeacherLogitsCanBeFreedBeforeBackward()
+    {
+        const int v = 4, b = 2, m = 3, k = 37;
+        using var be = new DenseDino.Backends.Cpu.CpuBackend(1);
+        var rng = new Random(4);
+        float[] Random(int n) => Enumerable.Range(0, n).Select(_ => rng.NextSingle() * 4 - 2).ToArray();
+        var (sCls, sRef, tCls, tRef) = (Random(v * b * k), Random(2 * v * b * m * k), Random(2 * b * k), Random(v * 2 * b * m * k));
+        float[] StudentRefGradient(bool freeTeacher)
+        {
+            using var scope = TensorScope.Begin();
+            using var loss = new DenseDinoLoss(be, new DenseDinoLossOptions { OutDim = k, Views = v });
+            var studentCls = Tensor.FromArray(be, sCls, [v * b, k]);
+            var studentRefs = Tensor.FromArray(be, sRef, [2, v * b, m, k]);
+            studentCls.RequiresGrad = studentRefs.RequiresGrad = true;
+            var teacherCls = Tensor.FromArray(be, tCls, [2 * b, k]);
+            var teacherRefs = Tensor.FromArray(be, tRef, [v, 2 * b, m, k]);
+            var result = loss.ForwardByPairs(studentCls, studentRefs, teacherCls, teacherRefs, epoch: 0);
+            if (freeTeacher)
+            {
+                long before = be.Pool.FloatsInUse;
+                teacherCls.Dispose();
+                teacherRefs.Dispose();
+                // Nothing the loss made holds them: both buffers go back to the pool.
+                Assert.Equal(before - BufferPool.Capacity(2 * b * k) - BufferPool.Capacity(v * 2 * b * m * k), be.Pool.FloatsInUse);
+            }
+            result.Total.Backward();
+            return studentRefs.Grad!.ToArray();
+        }
+        Assert.Equal(StudentRefGradient(freeTeacher: false), StudentRefGradient(freeTeacher: true));
     }
 
     [Fact]
