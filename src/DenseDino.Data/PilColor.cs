@@ -21,10 +21,7 @@ public static class PilColor
     }
 
     /// <summary>ImageEnhance.Brightness: blend with black.</summary>
-    public static RgbImage AdjustBrightness(RgbImage image, double factor)
-    {
-        return MapBytes(image, BlendTable(0, factor));
-    }
+    public static RgbImage AdjustBrightness(RgbImage image, double factor) => BlendWith(image, null, 0, factor);
 
     /// <summary>ImageEnhance.Contrast: blend with the image's mean luma (rounded to an integer grey).</summary>
     public static RgbImage AdjustContrast(RgbImage image, double factor)
@@ -33,55 +30,51 @@ public static class PilColor
         long sum = 0;
         for (int i = 0; i < src.Length; i += 3) sum += Luma(src[i], src[i + 1], src[i + 2]);
         byte mean = (byte)(int)((double)sum / (src.Length / 3) + 0.5);
-        return MapBytes(image, BlendTable(mean, factor));
-    }
-
-    /// <summary>Blend(degenerate, v, factor) for every byte v: an op whose output depends on the byte alone is a lookup.</summary>
-    private static byte[] BlendTable(byte degenerate, double factor)
-    {
-        var table = new byte[256];
-        for (int v = 0; v < 256; v++) table[v] = Blend(degenerate, (byte)v, factor);
-        return table;
-    }
-
-    private static RgbImage MapBytes(RgbImage image, byte[] table)
-    {
-        byte[] src = image.Pixels;
-        var dst = new byte[src.Length];
-        for (int i = 0; i < src.Length; i++) dst[i] = table[src[i]];
-        return new RgbImage(image.Width, image.Height, dst);
+        return BlendWith(image, null, mean, factor);
     }
 
     /// <summary>ImageEnhance.Color: blend with the image's own greyscale.</summary>
-    public static unsafe RgbImage AdjustSaturation(RgbImage image, double factor)
+    public static RgbImage AdjustSaturation(RgbImage image, double factor)
     {
         byte[] src = image.Pixels;
-        var dst = new byte[src.Length];
-        // Each channel byte's own grey, then Blend over eight bytes per vector: the same float
-        // operations in the same order as the scalar Blend (int difference, times the float factor,
-        // plus the grey; clip; truncate), so the bytes are identical.
         byte[] grey = System.Buffers.ArrayPool<byte>.Shared.Rent(src.Length);
         try
         {
             for (int i = 0; i < src.Length; i += 3)
                 grey[i] = grey[i + 1] = grey[i + 2] = Luma(src[i], src[i + 1], src[i + 2]);
-            int j = 0;
-            fixed (byte* ps = src, pg = grey, pd = dst)
-                if (Avx2.IsSupported)
-                {
-                    var f = Vector256.Create((float)factor);
-                    for (; j + 8 <= src.Length; j += 8)
-                    {
-                        var l = Avx2.ConvertToVector256Int32(pg + j);
-                        var t = Avx.ConvertToVector256Single(l) + f * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(ps + j) - l);
-                        var r = Avx.ConvertToVector256Int32WithTruncation(Avx.Min(Avx.Max(t, Vector256<float>.Zero), Vector256.Create(255f)));
-                        var words = Sse41.PackUnsignedSaturate(r.GetLower(), r.GetUpper());
-                        *(ulong*)(pd + j) = Sse2.PackUnsignedSaturate(words.AsInt16(), words.AsInt16()).AsUInt64().ToScalar();
-                    }
-                }
-            for (; j < src.Length; j++) dst[j] = Blend(grey[j], src[j], factor);
+            return BlendWith(image, grey, 0, factor);
         }
         finally { System.Buffers.ArrayPool<byte>.Shared.Return(grey); }
+    }
+
+    /// <summary>
+    /// Blend(degenerate, v, factor) for every byte v of the image, degenerate being that byte's grey[i] or,
+    /// without grey, the one constant. Eight bytes per vector step: the same float operations in the same
+    /// order as the scalar Blend (int difference, times the float factor, plus the degenerate; clip;
+    /// truncate), so the bytes are identical.
+    /// </summary>
+    internal static unsafe RgbImage BlendWith(RgbImage image, byte[]? grey, byte constant, double factor)
+    {
+        byte[] src = image.Pixels;
+        var dst = new byte[src.Length];
+        int j = 0;
+        fixed (byte* ps = src, pg = grey, pd = dst)
+        {
+            if (Avx2.IsSupported)
+            {
+                var f = Vector256.Create((float)factor);
+                var fixedGrey = Vector256.Create((int)constant);
+                for (; j + 8 <= src.Length; j += 8)
+                {
+                    var l = pg == null ? fixedGrey : Avx2.ConvertToVector256Int32(pg + j);
+                    var t = Avx.ConvertToVector256Single(l) + f * Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(ps + j) - l);
+                    var r = Avx.ConvertToVector256Int32WithTruncation(Avx.Min(Avx.Max(t, Vector256<float>.Zero), Vector256.Create(255f)));
+                    var words = Sse41.PackUnsignedSaturate(r.GetLower(), r.GetUpper());
+                    *(ulong*)(pd + j) = Sse2.PackUnsignedSaturate(words.AsInt16(), words.AsInt16()).AsUInt64().ToScalar();
+                }
+            }
+            for (; j < src.Length; j++) pd[j] = Blend(pg == null ? constant : pg[j], ps[j], factor);
+        }
         return new RgbImage(image.Width, image.Height, dst);
     }
 

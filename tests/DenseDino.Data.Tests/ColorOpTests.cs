@@ -64,6 +64,33 @@ public class ColorOpTests
         Assert.Equal((128f / 255f - 0.406f) / 0.225f, chw[2], 6);
     }
 
+    /// <summary>
+    /// The eight-byte blend (brightness, contrast, saturation) gives the scalar Blend's byte for every value
+    /// and every constant degenerate, and for a per-byte degenerate (saturation's grey), at factors that clip
+    /// at 0 and 255 and at ones that truncate.
+    /// </summary>
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(0.6)]
+    [InlineData(1.37)]
+    [InlineData(1.4)]
+    public void VectorBlendEqualsScalarBlend(double factor)
+    {
+        var values = Enumerable.Range(0, 3 * 257).Select(i => (byte)(i * 7 % 256)).ToArray();   // 257 pixels: a vector tail too
+        var image = new RgbImage(257, 1, values);
+        for (int c = 0; c < 256; c++)
+        {
+            var blended = PilColor.BlendWith(image, null, (byte)c, factor).Pixels;
+            for (int i = 0; i < values.Length; i++)
+                if (blended[i] != PilColor.Blend((byte)c, values[i], factor))
+                    Assert.Fail($"degenerate {c}, value {values[i]}, factor {factor}: vector {blended[i]}, scalar {PilColor.Blend((byte)c, values[i], factor)}");
+        }
+        var grey = new byte[values.Length];
+        new Random(3).NextBytes(grey);
+        var perByte = PilColor.BlendWith(image, grey, 0, factor).Pixels;
+        Assert.Equal(values.Select((v, i) => PilColor.Blend(grey[i], v, factor)), perByte);
+    }
+
     /// <summary>The eight-pixel AVX2 hue shift gives the scalar reference's bytes for all 2^24 colours (one image holds them all).</summary>
     [Theory]
     [InlineData(0.1)]
