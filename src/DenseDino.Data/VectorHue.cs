@@ -12,34 +12,18 @@ namespace DenseDino.Data;
 /// </summary>
 internal static unsafe class VectorHue
 {
-    public static bool IsSupported => Avx2.IsSupported;
-
-    // Splits four packed RGB pixels (12 bytes) into r0-3 | g0-3 | b0-3 | zeros.
-    private static readonly Vector128<byte> Planar = Vector128.Create((byte)0, 3, 6, 9, 1, 4, 7, 10, 2, 5, 8, 11, 0x80, 0x80, 0x80, 0x80);
-    // From [r0-7 g0-7] and [b0-7 ...] back to packed r g b: bytes 0-15, then 16-23 (0x80 writes zero).
-    private static readonly Vector128<byte> RgLow = Vector128.Create((byte)0, 8, 0x80, 1, 9, 0x80, 2, 10, 0x80, 3, 11, 0x80, 4, 12, 0x80, 5);
-    private static readonly Vector128<byte> BLow = Vector128.Create((byte)0x80, 0x80, 0, 0x80, 0x80, 1, 0x80, 0x80, 2, 0x80, 0x80, 3, 0x80, 0x80, 4, 0x80);
-    private static readonly Vector128<byte> RgHigh = Vector128.Create((byte)13, 0x80, 6, 14, 0x80, 7, 15, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80);
-    private static readonly Vector128<byte> BHigh = Vector128.Create((byte)0x80, 5, 0x80, 0x80, 6, 0x80, 0x80, 7, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80);
+    public static bool IsSupported => PixelVectors.IsSupported;
 
     /// <summary>Shifts the hue of src's leading pixels into dst, eight per step; returns how many it did (the rest is the caller's).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]  // optimised from the first image: no tier-0 pass over intrinsics
     public static int Apply(byte* src, byte* dst, int pixels, byte shift)
     {
         int done = 0;
-        // A step reads bytes [0, 28) from its first pixel (loads at 0 and 12) and writes [0, 24).
-        for (; (long)done * 3 + 28 <= (long)pixels * 3; done += 8)
+        for (; (long)done * 3 + PixelVectors.LoadBytes <= (long)pixels * 3; done += 8)
         {
-            byte* p = src + done * 3;
-            var s0 = Ssse3.Shuffle(Sse2.LoadVector128(p), Planar).AsInt32();
-            var s1 = Ssse3.Shuffle(Sse2.LoadVector128(p + 12), Planar).AsInt32();
-            var rg = Sse2.UnpackLow(s0, s1).AsByte();       // r0-7 g0-7
-            var bx = Sse2.UnpackHigh(s0, s1).AsByte();      // b0-7, zeros
-            var r = Avx2.ConvertToVector256Int32(rg);
-            var g = Avx2.ConvertToVector256Int32(Sse2.ShiftRightLogical128BitLane(rg, 8));
-            var b = Avx2.ConvertToVector256Int32(bx);
+            var (r, g, b) = PixelVectors.Load(src + done * 3);
             var (outR, outG, outB) = Shift(r, g, b, shift);
-            Store(dst + done * 3, outR, outG, outB);
+            PixelVectors.Store(dst + done * 3, outR, outG, outB);
         }
         return done;
     }
@@ -137,16 +121,4 @@ internal static unsafe class VectorHue
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<int> Clip8Truncate(Vector256<double> v) =>
         Avx.ConvertToVector128Int32WithTruncation(Avx.Min(Avx.Max(v, Vector256<double>.Zero), Vector256.Create(255.0)));
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(byte* d, Vector256<int> r, Vector256<int> g, Vector256<int> b)
-    {
-        var rg = Sse2.PackUnsignedSaturate(Pack16(r), Pack16(g));   // r0-7 g0-7
-        var bb = Sse2.PackUnsignedSaturate(Pack16(b), Pack16(b));   // b0-7 b0-7
-        Sse2.Store(d, Ssse3.Shuffle(rg, RgLow) | Ssse3.Shuffle(bb, BLow));
-        *(ulong*)(d + 16) = (Ssse3.Shuffle(rg, RgHigh) | Ssse3.Shuffle(bb, BHigh)).AsUInt64().ToScalar();
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<short> Pack16(Vector256<int> x) => Sse41.PackUnsignedSaturate(x.GetLower(), x.GetUpper()).AsInt16();
 }

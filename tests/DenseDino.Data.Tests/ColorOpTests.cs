@@ -91,6 +91,50 @@ public class ColorOpTests
         Assert.Equal(values.Select((v, i) => PilColor.Blend(grey[i], v, factor)), perByte);
     }
 
+    /// <summary>Greyscale (and saturation's grey) and contrast's luma sum, eight pixels per step, equal the scalar Luma for all 2^24 colours.</summary>
+    [Fact]
+    public void VectorLumaEqualsScalarForEveryColour()
+    {
+        var image = new RgbImage(4096, 4096, EveryColour());
+        var grey = PilColor.ToGrayscale(image).Pixels;
+        long sum = 0;
+        for (int c = 0; c < 1 << 24; c++)
+        {
+            byte l = PilColor.Luma((byte)(c >> 16), (byte)(c >> 8), (byte)c);
+            sum += l;
+            if (grey[3 * c] != l || grey[3 * c + 1] != l || grey[3 * c + 2] != l)
+                Assert.Fail($"rgb({c >> 16}, {(c >> 8) & 255}, {c & 255}): vector grey {grey[3 * c]}, scalar luma {l}");
+        }
+        Assert.Equal(sum, PilColor.LumaSum(image.Pixels));
+    }
+
+    /// <summary>Widths around the eight-pixel step for greyscale and the luma sum: vector part and scalar tail meet exactly.</summary>
+    [Fact]
+    public void VectorLumaHandlesEveryWidth()
+    {
+        var rng = new Random(12);
+        for (int width = 1; width <= 27; width++)
+        {
+            var pixels = new byte[width * 3];
+            rng.NextBytes(pixels);
+            var expected = Enumerable.Range(0, width).Select(i => PilColor.Luma(pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2])).ToArray();
+            Assert.Equal(expected.SelectMany(l => new[] { l, l, l }), PilColor.ToGrayscale(new RgbImage(width, 1, pixels)).Pixels);
+            Assert.Equal(expected.Sum(l => (long)l), PilColor.LumaSum(pixels));
+        }
+    }
+
+    private static byte[] EveryColour()
+    {
+        var every = new byte[3 << 24];
+        for (int c = 0; c < 1 << 24; c++)
+        {
+            every[3 * c] = (byte)(c >> 16);
+            every[3 * c + 1] = (byte)(c >> 8);
+            every[3 * c + 2] = (byte)c;
+        }
+        return every;
+    }
+
     /// <summary>The eight-pixel AVX2 hue shift gives the scalar reference's bytes for all 2^24 colours (one image holds them all).</summary>
     [Theory]
     [InlineData(0.1)]
@@ -99,13 +143,7 @@ public class ColorOpTests
     public void VectorHueEqualsScalarForEveryColour(double factor)
     {
         Assert.SkipUnless(VectorHue.IsSupported, "no AVX2 on this CPU: the scalar path is the only one");
-        var every = new byte[3 << 24];
-        for (int c = 0; c < 1 << 24; c++)
-        {
-            every[3 * c] = (byte)(c >> 16);
-            every[3 * c + 1] = (byte)(c >> 8);
-            every[3 * c + 2] = (byte)c;
-        }
+        var every = EveryColour();
         var image = new RgbImage(4096, 4096, every);
         var expected = PilColor.AdjustHue(image, factor, vectorised: false).Pixels;
         var actual = PilColor.AdjustHue(image, factor, vectorised: true).Pixels;
