@@ -75,12 +75,22 @@ internal sealed class LinearFunction : Function
         return dims;
     }
 
-    /// <summary>y [..., out] = x · Wᵀ + bias (+ residual: copied into y, then the GEMM adds onto it).</summary>
+    /// <summary>y [..., out] = x · Wᵀ + bias, or (residual + bias) + x · Wᵀ with a residual.</summary>
     internal static Tensor Forward(Tensor x, Tensor weight, Tensor? bias, int rows, int inF, int outF, Tensor? residual = null)
     {
-        var y = Tensor.Empty(x.Backend, OutputShape(x, outF));
-        if (residual is not null) x.Backend.Copy(residual, y);
-        x.Backend.MatMul(x, weight, bias, new GemmShape(1, rows, outF, inF, false, true, 0, 0, 0), 1f, residual is null ? 0f : 1f, y);
+        var be = x.Backend;
+        var y = Tensor.Empty(be, OutputShape(x, outF));
+        var shape = new GemmShape(1, rows, outF, inF, false, true, 0, 0, 0);
+        if (residual is null)
+        {
+            be.MatMul(x, weight, bias, shape, 1f, 0f, y);
+            return y;
+        }
+        // One pass writes residual + bias as the GEMM's C, which then accumulates the product (a device GEMM
+        // given the bias too would make a second pass over C to fold it in).
+        if (bias is null) be.Copy(residual, y);
+        else be.Binary(BinaryOp.Add, residual, bias, y);
+        be.MatMul(x, weight, null, shape, 1f, 1f, y);
         return y;
     }
 
