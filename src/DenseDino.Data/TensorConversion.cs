@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace DenseDino.Data;
 
 /// <summary>ToTensor (bytes / 255, HWC -> CHW) followed by Normalize(mean, std).</summary>
@@ -23,22 +25,39 @@ public static class TensorConversion
     }
 
     /// <summary>[3, H, W] floats; pass <paramref name="normalize"/> = false for plain [0, 1] values.</summary>
-    public static float[] ToChw(RgbImage image, bool normalize = true)
+    public static unsafe float[] ToChw(RgbImage image, bool normalize = true)
     {
         int plane = image.Width * image.Height;
         var dst = GC.AllocateUninitializedArray<float>(3 * plane);   // every element is written below
         byte[] src = image.Pixels;
         var luts = normalize ? NormalizedLut : PlainLut;
         float[] r = luts[0], g = luts[1], b = luts[2];
-        var dr = dst.AsSpan(0, plane);
-        var dg = dst.AsSpan(plane, plane);
-        var db = dst.AsSpan(2 * plane, plane);
-        for (int i = 0, j = 0; i < plane; i++, j += 3)
+        int done = 0;
+        fixed (byte* ps = src)
+        fixed (float* pd = dst)
+            if (PixelVectors.IsSupported)
+            {
+                // Eight pixels per step, (b / 255 − mean) / std in the lookup's float operations (IEEE division
+                // rounds the same in a lane), so the values are the lookup's.
+                var (meanR, meanG, meanB) = normalize ? (ImageNetMean[0], ImageNetMean[1], ImageNetMean[2]) : (0f, 0f, 0f);
+                var (stdR, stdG, stdB) = normalize ? (ImageNetStd[0], ImageNetStd[1], ImageNetStd[2]) : (1f, 1f, 1f);
+                for (; (long)done * 3 + PixelVectors.LoadBytes <= src.Length; done += 8)
+                {
+                    var (vr, vg, vb) = PixelVectors.Load(ps + done * 3);
+                    Normalized(vr, meanR, stdR).Store(pd + done);
+                    Normalized(vg, meanG, stdG).Store(pd + plane + done);
+                    Normalized(vb, meanB, stdB).Store(pd + 2 * plane + done);
+                }
+            }
+        for (int i = done, j = done * 3; i < plane; i++, j += 3)
         {
-            dr[i] = r[src[j]];
-            dg[i] = g[src[j + 1]];
-            db[i] = b[src[j + 2]];
+            dst[i] = r[src[j]];
+            dst[plane + i] = g[src[j + 1]];
+            dst[2 * plane + i] = b[src[j + 2]];
         }
         return dst;
     }
+
+    private static Vector256<float> Normalized(Vector256<int> bytes, float mean, float std) =>
+        (Vector256.ConvertToSingle(bytes) / Vector256.Create(255f) - Vector256.Create(mean)) / Vector256.Create(std);
 }

@@ -166,6 +166,44 @@ public class ColorOpTests
         }
     }
 
+    /// <summary>To-CHW eight pixels per step gives the direct formula's floats for every byte in every channel, vector part and tail.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ToChwEqualsTheDirectFormulaForEveryByte(bool normalize)
+    {
+        foreach (int width in new[] { 1, 7, 8, 9, 257 })
+        {
+            var values = Enumerable.Range(0, 3 * width).Select(i => (byte)(i * 7 % 256)).ToArray();
+            float[] chw = TensorConversion.ToChw(new RgbImage(width, 1, values), normalize);
+            for (int c = 0; c < 3; c++)
+                for (int x = 0; x < width; x++)
+                {
+                    float mean = normalize ? TensorConversion.ImageNetMean[c] : 0f, std = normalize ? TensorConversion.ImageNetStd[c] : 1f;
+                    float expected = (values[3 * x + c] / 255f - mean) / std;
+                    if (BitConverter.SingleToInt32Bits(chw[c * width + x]) != BitConverter.SingleToInt32Bits(expected))
+                        Assert.Fail($"width {width}, channel {c}, x {x}, byte {values[3 * x + c]}: {chw[c * width + x]:R}, expected {expected:R}");
+                }
+        }
+    }
+
+    /// <summary>The flip moves whole pixels: column x to W − 1 − x, channels in order, on odd and even widths.</summary>
+    [Fact]
+    public void FlipMirrorsEveryRow()
+    {
+        var rng = new Random(21);
+        foreach (var (w, h) in new[] { (1, 1), (2, 3), (7, 2), (16, 5) })
+        {
+            var pixels = new byte[w * h * 3];
+            rng.NextBytes(pixels);
+            var flipped = HorizontalFlip.Apply(new RgbImage(w, h, pixels)).Pixels;
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    for (int c = 0; c < 3; c++)
+                        Assert.Equal(pixels[(y * w + x) * 3 + c], flipped[(y * w + w - 1 - x) * 3 + c]);
+        }
+    }
+
     /// <summary>The table-driven rgb2hsv equals Pillow's arithmetic (the direct formula, kept here) for all 2^24 colours.</summary>
     [Fact]
     public void RgbToHsvEqualsPillowsArithmeticForEveryColour()
