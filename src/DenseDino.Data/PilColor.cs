@@ -46,7 +46,7 @@ public static class PilColor
     /// <summary>dst[0..src.Length) = each pixel's luma in all three channels (Pillow's convert("L").convert("RGB")).</summary>
     private static unsafe void GreyInto(byte[] src, byte[] dst)
     {
-        int pixels = src.Length / 3, done = 0;
+        int done = 0;
         fixed (byte* ps = src, pd = dst)
             if (PixelVectors.IsSupported)
                 for (; (long)done * 3 + PixelVectors.LoadBytes <= src.Length; done += 8)
