@@ -13,7 +13,7 @@ internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
     string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false, bool PerTensorUpdate = false,
-    bool Memory = false)
+    bool Memory = false, float DropPath = 0f)
 {
     public static StepBenchOptions Parse(string[] args)
     {
@@ -44,6 +44,7 @@ internal sealed record StepBenchOptions(
                 "--bias-epilogue" => o with { BiasEpilogue = true },
                 "--per-tensor-update" => o with { PerTensorUpdate = true },
                 "--memory" => o with { Memory = true },
+                "--drop-path" => o with { DropPath = float.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },
                 _ => throw new ArgumentException($"step: unknown option {key}"),
             };
         }
@@ -68,7 +69,7 @@ internal static class StepBench
         if (o.Memory) device.Pool.TrackPeakComposition();
         var profiler = o.Profile ? new ProfilingBackend(device, () => (device as IlgpuBackend)?.Synchronize()) : null;
         IBackend backend = profiler ?? device;
-        var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads);
+        var vit = new VitConfig(o.Img, o.Patch, o.Dim, o.Depth, o.Heads, DropPathRate: o.DropPath);
         var head = new HeadConfig(OutDim: o.OutDim);
         using var student = new DenseDinoModel(backend, vit, head, seed: 0);
         using var teacher = new DenseDinoModel(backend, vit, head, seed: 0);
@@ -88,7 +89,8 @@ internal static class StepBench
         var images = Tensor.FromArray(backend, Uniform(vb * 3 * o.Img * o.Img, -2, 2), [vb, 3, o.Img, o.Img]);
         var studentPoints = Tensor.FromArray(backend, Uniform(vb * 2 * o.MRef * 2, -1, 1), [vb, 2, o.MRef, 2]);
         var teacherPoints = Tensor.FromArray(backend, Uniform(2 * o.Batch * o.Views * o.MRef * 2, -1, 1), [2 * o.Batch, o.Views, o.MRef, 2]);
-        var settings = new StepSettings(5e-4f, 0.04f, 0.996f, Epoch: 0, FreezeLastLayer: false, ClipGrad: 3f, DropPathSeed: null, MaskMode.All2PosPos2ClsEye);
+        // Drop path as training runs it when asked (--drop-path RATE); the peers' step has none.
+        var settings = new StepSettings(5e-4f, 0.04f, 0.996f, Epoch: 0, FreezeLastLayer: false, ClipGrad: 3f, DropPathSeed: o.DropPath > 0 ? 1UL : null, MaskMode.All2PosPos2ClsEye);
 
         var times = new List<double>();
         var phases = new Dictionary<string, List<double>>();

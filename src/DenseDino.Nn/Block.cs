@@ -29,8 +29,8 @@ public sealed class Block : Module
     {
         if (Dropping(dropSeed))
         {
-            x = Ops.Add(x, Drop(Attn.Forward(Norm1.Forward(x), mask), dropSeed, 0));
-            return Ops.Add(x, Drop(Mlp.Forward(Norm2.Forward(x)), dropSeed, 1));
+            x = Residual(x, Attn.Forward(Norm1.Forward(x), mask), dropSeed, 0);
+            return Residual(x, Mlp.Forward(Norm2.Forward(x)), dropSeed, 1);
         }
         // Without drop path each branch's last GEMM adds the residual: no [B, L, D] branch output is kept.
         var x1 = Attn.Forward(Norm1.Forward(x), mask, residual: x);
@@ -49,11 +49,11 @@ public sealed class Block : Module
         if (Dropping(dropSeed))
         {
             var (a, ar) = Attn.ForwardSplit(mainNormed, refsNormed);
-            main = Ops.Add(main, Drop(a, dropSeed, 0));
-            main = Ops.Add(main, Drop(Mlp.Forward(Norm2.Forward(main)), dropSeed, 1));
+            main = Residual(main, a, dropSeed, 0);
+            main = Residual(main, Mlp.Forward(Norm2.Forward(main)), dropSeed, 1);
             if (refs is null) return (main, null);
-            refs = Ops.Add(refs, Drop(ar!, dropSeed, 0));
-            refs = Ops.Add(refs, Drop(Mlp.Forward(Norm2.Forward(refs)), dropSeed, 1));
+            refs = Residual(refs, ar!, dropSeed, 0);
+            refs = Residual(refs, Mlp.Forward(Norm2.Forward(refs)), dropSeed, 1);
             return (main, refs);
         }
         var (main1, refs1) = Attn.ForwardSplit(mainNormed, refsNormed, mainResidual: main, refsResidual: refs);
@@ -62,6 +62,7 @@ public sealed class Block : Module
 
     private bool Dropping(ulong? seed) => seed is not null && DropPath > 0;
 
-    private Tensor Drop(Tensor x, ulong? seed, ulong branch) =>
-        Dropping(seed) ? Ops.DropPath(x, DropPath, seed!.Value * 2 + branch) : x;
+    /// <summary>x + DropPath(branchOutput), the mask drawn from (seed, branch); only the mask is kept for backward.</summary>
+    private Tensor Residual(Tensor x, Tensor branchOutput, ulong? seed, ulong branch) =>
+        Ops.AddDropPath(x, branchOutput, DropPath, seed!.Value * 2 + branch);
 }

@@ -411,6 +411,10 @@ public sealed class FiniteDifferenceTests : IDisposable
         var rng = new Random(23);
         Check(t => Ops.DropPath(t[0], 0.5f, 42), [Uniform(rng, [6, 3, 5])]);
         Check(t => Ops.DropPath(Ops.Exp(t[0]), 0.25f, 3), [Uniform(rng, [9, 7])]);
+        // The fused residual step: residual and branch both differentiable, a computed branch, one sample.
+        Check(t => Ops.AddDropPath(t[0], t[1], 0.5f, 42), [Uniform(rng, [6, 3, 5]), Uniform(rng, [6, 3, 5])]);
+        Check(t => Ops.AddDropPath(t[0], Ops.Exp(t[1]), 0.25f, 3), [Uniform(rng, [9, 7]), Uniform(rng, [9, 7])]);
+        Check(t => Ops.AddDropPath(t[0], t[1], 0.5f, 3), [Uniform(rng, [1, 4]), Uniform(rng, [1, 4])]);   // seed 3 keeps the one sample
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DenseDino.Numerics.Memory;
 using DenseDino.Backends.Cpu;
 using DenseDino.Numerics.Autograd;
 
@@ -64,6 +65,32 @@ public sealed class GeluLinearTests : IDisposable
         Ops.Add(r, Ops.Linear(x, w));
         Assert.Equal(rows * outF, fusedHeld);
         Assert.Equal(2 * rows * outF, be.Pool.FloatsInUse - before - fusedHeld);
+    }
+
+    /// <summary>AddDropPath equals Add(residual, DropPath(branch)) in value and gradient, and keeps only the output and the mask.</summary>
+    [Fact]
+    public void AddDropPathEqualsAddingTheDroppedBranch()
+    {
+        const int batch = 9, rows = 5, d = 7;
+        var rng = new Random(8);
+        using var scope = TensorScope.Begin();
+        var r = Param(rng, [batch, rows, d], 2f);
+        var x = Param(rng, [batch, rows, d], 2f);
+        var weights = Tensor.FromArray(be, Enumerable.Range(0, batch * rows * d).Select(_ => rng.NextSingle() * 2 - 1).ToArray(), [batch, rows, d]);
+        Tensor?[] inputs = [r, x];
+        var (fused, fusedGrads) = OutputAndGrads(() => Ops.AddDropPath(r, Ops.Exp(x), 0.4f, 11), weights, inputs);
+        var (plain, plainGrads) = OutputAndGrads(() => Ops.Add(r, Ops.DropPath(Ops.Exp(x), 0.4f, 11)), weights, inputs);
+        Assert.Equal(plain, fused);                       // the same operations: bit for bit
+        Assert.Equal(plainGrads[0], fusedGrads[0]);
+        Assert.Equal(plainGrads[1], fusedGrads[1]);
+        Assert.Contains(0f, fused.Zip(r.ToArray(), (y, res) => y - res));   // some sample dropped: a test of the mask
+
+        long before = be.Pool.FloatsInUse;
+        Ops.AddDropPath(r, x, 0.4f, 11);
+        long fusedHeld = be.Pool.FloatsInUse - before;
+        Ops.Add(r, Ops.DropPath(x, 0.4f, 11));
+        Assert.Equal(BufferPool.Capacity(batch * rows * d) + BufferPool.Capacity(batch), fusedHeld);
+        Assert.Equal(2 * BufferPool.Capacity(batch * rows * d) + BufferPool.Capacity(batch), be.Pool.FloatsInUse - before - fusedHeld);
     }
 
     [Fact]
