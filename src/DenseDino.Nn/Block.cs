@@ -27,14 +27,9 @@ public sealed class Block : Module
     /// </summary>
     public Tensor Forward(Tensor x, Tensor? mask, ulong? dropSeed)
     {
-        if (Dropping(dropSeed))
-        {
-            x = Residual(x, Attn.Forward(Norm1.Forward(x), mask), dropSeed, 0);
-            return Residual(x, Mlp.Forward(Norm2.Forward(x)), dropSeed, 1);
-        }
-        // Without drop path each branch's last GEMM adds the residual: no [B, L, D] branch output is kept.
-        var x1 = Attn.Forward(Norm1.Forward(x), mask, residual: x);
-        return Mlp.Forward(Norm2.Forward(x1), residual: x1);
+        bool drop = Dropping(dropSeed);
+        var x1 = WithResidual(x, Attn.Forward(Norm1.Forward(x), mask, drop ? null : x), dropSeed, 0);
+        return WithResidual(x1, Mlp.Forward(Norm2.Forward(x1), drop ? null : x1), dropSeed, 1);
     }
 
     /// <summary>
@@ -44,25 +39,22 @@ public sealed class Block : Module
     /// </summary>
     public (Tensor Main, Tensor? Refs) ForwardSplit(Tensor main, Tensor? refs, ulong? dropSeed)
     {
-        var mainNormed = Norm1.Forward(main);
-        var refsNormed = refs is null ? null : Norm1.Forward(refs);
-        if (Dropping(dropSeed))
-        {
-            var (a, ar) = Attn.ForwardSplit(mainNormed, refsNormed);
-            main = Residual(main, a, dropSeed, 0);
-            main = Residual(main, Mlp.Forward(Norm2.Forward(main)), dropSeed, 1);
-            if (refs is null) return (main, null);
-            refs = Residual(refs, ar!, dropSeed, 0);
-            refs = Residual(refs, Mlp.Forward(Norm2.Forward(refs)), dropSeed, 1);
-            return (main, refs);
-        }
-        var (main1, refs1) = Attn.ForwardSplit(mainNormed, refsNormed, mainResidual: main, refsResidual: refs);
-        return (Mlp.Forward(Norm2.Forward(main1), residual: main1), refs1 is null ? null : Mlp.Forward(Norm2.Forward(refs1), residual: refs1));
+        bool drop = Dropping(dropSeed);
+        var (a, ar) = Attn.ForwardSplit(Norm1.Forward(main), refs is null ? null : Norm1.Forward(refs), drop ? null : main, drop ? null : refs);
+        var main1 = WithResidual(main, a, dropSeed, 0);
+        var main2 = WithResidual(main1, Mlp.Forward(Norm2.Forward(main1), drop ? null : main1), dropSeed, 1);
+        if (refs is null) return (main2, null);
+        var refs1 = WithResidual(refs, ar!, dropSeed, 0);
+        return (main2, WithResidual(refs1, Mlp.Forward(Norm2.Forward(refs1), drop ? null : refs1), dropSeed, 1));
     }
 
     private bool Dropping(ulong? seed) => seed is not null && DropPath > 0;
 
-    /// <summary>x + DropPath(branchOutput), the mask drawn from (seed, branch); only the mask is kept for backward.</summary>
-    private Tensor Residual(Tensor x, Tensor branchOutput, ulong? seed, ulong branch) =>
-        Ops.AddDropPath(x, branchOutput, DropPath, seed!.Value * 2 + branch);
+    /// <summary>
+    /// x plus a branch's output. Without drop path the branch was given x and its last GEMM added it
+    /// (no [B, L, D] branch output is kept): the output is the sum. With drop path, x + DropPath(output),
+    /// the mask drawn from (seed, branch) and the only thing kept for backward.
+    /// </summary>
+    private Tensor WithResidual(Tensor x, Tensor branchOutput, ulong? seed, ulong branch) =>
+        Dropping(seed) ? Ops.AddDropPath(x, branchOutput, DropPath, seed!.Value * 2 + branch) : branchOutput;
 }

@@ -26,11 +26,7 @@ internal sealed class AddDropPathFunction : Function
         Check.ShapeEquals(Op, "residual", residual, branch.Shape);
         if (!(p >= 0 && p < 1)) throw new ArgumentException($"{Op}: p must be in [0, 1), got {p}");
         var be = branch.Backend;
-        var maskShape = new int[branch.Rank];
-        Array.Fill(maskShape, 1);
-        maskShape[0] = branch.Shape[0];
-        var mask = Tensor.Empty(be, maskShape);   // [B, 1, ...]: 0 or 1/(1 − p) per sample, as DropPath draws it
-        be.DropoutMask(seed, p, mask);
+        var mask = Ops.DropPathMask(branch, p, seed);   // [B, 1, ...], as DropPath draws it
         var y = Tensor.Empty(be, branch.Shape);
         be.Binary(BinaryOp.Mul, branch, mask, y);
         be.Binary(BinaryOp.Add, y, residual, y);   // (branch·mask) + residual: Add's operands commute exactly

@@ -24,12 +24,18 @@ public static partial class Ops
         Check.Rank("DropPath", "x", x, 1);
         if (!(p >= 0 && p < 1)) throw new ArgumentException($"DropPath: p must be in [0, 1), got {p}");
         if (p == 0) return x;
+        return Mul(x, DropPathMask(x, p, seed));
+    }
+
+    /// <summary>[B, 1, ...] for x [B, ...]: per sample 0 with probability p (seeded), else 1/(1−p).</summary>
+    internal static Tensor DropPathMask(Tensor x, float p, ulong seed)
+    {
         var maskShape = new int[x.Rank];
         Array.Fill(maskShape, 1);
         maskShape[0] = x.Shape[0];
         var mask = Tensor.Empty(x.Backend, maskShape);
         x.Backend.DropoutMask(seed, p, mask);
-        return Mul(x, mask);
+        return mask;
     }
 
     /// <summary>
