@@ -187,6 +187,7 @@ public sealed class ScopeAndPoolTests : IDisposable
         Assert.Equal(1024 + 64 + 5056, pool.PeakFloatsInUse);
         pool.ResetPeak();
         Assert.Equal(64 + 3008, pool.PeakFloatsInUse);
+        Assert.Equal([(3008L, 1), (64L, 1)], pool.LiveAtPeak());   // the composition starts over with the peak
         foreach (var x in new[] { c, e }) pool.Return(x);
     }
 }

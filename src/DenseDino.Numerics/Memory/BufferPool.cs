@@ -41,7 +41,7 @@ public sealed class BufferPool : IDisposable
         lock (gate) live ??= new Dictionary<long, int>();
     }
 
-    /// <summary>(capacity in floats, how many were rented) at the highest peak seen since tracking began, largest total first.</summary>
+    /// <summary>(capacity in floats, how many were rented) at the highest peak since tracking began (or the last <see cref="ResetPeak"/>), largest total first.</summary>
     public IReadOnlyList<(long Floats, int Count)> LiveAtPeak()
     {
         lock (gate) return liveAtPeak.Where(kv => kv.Value > 0).Select(kv => (kv.Key, kv.Value)).OrderByDescending(e => e.Key * e.Value).ToList();
@@ -66,6 +66,7 @@ public sealed class BufferPool : IDisposable
         {
             PeakFloatsInUse = FloatsInUse;
             PeakFloatsHeld = FloatsInUse + FloatsCached;
+            if (live is not null) liveAtPeak = new Dictionary<long, int>(live);
         }
     }
 
