@@ -13,6 +13,10 @@ mkdir -p /opt/dn && tar -xJf .gpu/dotnet.tar.xz -C /opt/dn && tar -xJf .gpu/apps
 export DOTNET_ROOT=/opt/dn PATH=/opt/dn:$PATH DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/env.txt"
 STEPS=${STEPS:-10}
+stamp() { echo "== $* ($(( $(date +%s) - T0 )) s)"; }
+# The whole device's memory in use every 200 ms (ours includes the pool's cached buffers and cuBLAS's workspace).
+nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 200 > "$OUT/smi-memory.csv" 2>/dev/null &
+SMI=$!
 B=.gpu/bench/DenseDino.Benchmarks.dll
 peer() { # $1 label, rest: peer args. Prints one JSON line with peak_mem_mb added.
   local label=$1; shift
@@ -35,17 +39,12 @@ ours() { # $1 label, rest: step args
   grep '^{' "$OUT/last.txt" | sed "s/^{/{\"label\":\"$label\",/" | tee -a "$OUT/ours.jsonl" | cut -c1-700
   grep -v '^{' "$OUT/last.txt" | tail -3
 }
-echo "== step, 224 px, 4 views, M = 4, K = 65536"
+stamp "step, 224 px, 4 views, M = 4, K = 65536"
 for b in ${FP32_BATCHES:-64}; do peer "224px-b$b-fp32" --batch $b --warmup 3 --steps "$STEPS"; ours "224px-b$b-fp32" --batch $b; done
 peer "224px-b64-tf32" --batch 64 --tf32 --warmup 3 --steps "$STEPS"; ours "224px-b64-tf32" --batch 64 --precision tf32
 # bf16 is where the memory target binds (PyTorch stores activations in bf16): --memory logs what our peak holds (ours.log).
 peer "224px-b64-bf16" --batch 64 --amp bf16 --warmup 3 --steps "$STEPS"; ours "224px-b64-bf16" --batch 64 --precision bf16 --memory
-# Opt-in cuBLASLt bias epilogue (bias added inside the GEMM, as PyTorch's linear layers do), against the same peer runs.
-ours "224px-b64-fp32-lt" --batch 64 --bias-epilogue; ours "224px-b64-tf32-lt" --batch 64 --precision tf32 --bias-epilogue
-# The update as one launch per tensor (before the parameter arena), for the flat pass's gain.
-ours "224px-b64-tf32-pt" --batch 64 --precision tf32 --per-tensor-update
-[ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
-python3 - "$OUT" <<'PY'
+summary() { python3 - "$OUT" <<'PY'
 import json, sys, os
 out = sys.argv[1]
 def load(name):
@@ -67,16 +66,28 @@ print("tf32 update / backward ms: flat arena %s / %s, per tensor %s / %s" % (*up
 print("with the cuBLASLt bias epilogue: " + ", ".join(f"{l} {ratio_lt(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32"]))
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY
-echo "== GEMM: our register-tiled kernel vs cuBLAS, fp32"
+}
+summary
+stamp "GEMM: our register-tiled kernel vs cuBLAS, fp32"
 timeout 60 dotnet $B gpu-gemm --backend cuda 2>&1 | tee "$OUT/gemm.txt"
 if [ "${TESTS:-1}" = 1 ]; then
-  echo "== tests ($(( $(date +%s) - T0 )) s)"
+  stamp tests
   (cd .gpu/tests && timeout 150 dotnet DenseDino.Backends.Ilgpu.Tests.dll --filter-class '*Cuda*' --filter-class '*CuBlas*' > "$OUT/tests.txt" 2>&1; echo "rc=$?" >> "$OUT/tests.txt")
   grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/tests.txt" | head -30
   (cd .gpu/clitests && timeout 90 dotnet DenseDino.Cli.Tests.dll --filter-method '*CudaTracksCpuLosses*' > "$OUT/clitests.txt" 2>&1; echo "rc=$?" >> "$OUT/clitests.txt")
   grep -E "^failed|^  (total|failed|succeeded|skipped)|^rc=" "$OUT/clitests.txt"
 fi
+if [ "${EXTRAS:-1}" = 1 ]; then
+  stamp extras
+  # Opt-in cuBLASLt bias epilogue (bias added inside the GEMM, as PyTorch's linear layers do), against the same peer runs.
+  ours "224px-b64-fp32-lt" --batch 64 --bias-epilogue; ours "224px-b64-tf32-lt" --batch 64 --precision tf32 --bias-epilogue
+  # The update as one launch per tensor (before the parameter arena), for the flat pass's gain.
+  ours "224px-b64-tf32-pt" --batch 64 --precision tf32 --per-tensor-update
+  [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
+  summary
+fi
 if [ -f .gpu-exp/data.tgz ]; then
+  stamp pretrain
   # Real pretraining (decode + augmentation on CPU workers, upload, step): what a user gets.
   mkdir -p /tmp/pt && tar -xzf .gpu-exp/data.tgz -C /tmp/pt
   . bench/pretrain-rate.sh
@@ -88,4 +99,5 @@ if [ -f .gpu-exp/data.tgz ]; then
     echo "pretrain end to end, 224px-b64-$p, $(find /tmp/pt/train -name '*.jpg' | wc -l) images, 15 workers: $rate img/s" | tee -a "$OUT/pretrain.txt"
   done
 fi
-echo "== done ($(( $(date +%s) - T0 )) s)"
+kill $SMI 2>/dev/null
+stamp done
