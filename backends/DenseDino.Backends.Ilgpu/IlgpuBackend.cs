@@ -27,19 +27,34 @@ public sealed partial class IlgpuBackend : IBackend
         Options = options;
         K = new IlgpuKernels(accelerator);
         (blas, GemmEngineName) = ChooseGemm(accelerator, options);
-        if (options.BiasEpilogue)
-        {
-            if (blas is null || accelerator is not CudaAccelerator cuda)
-                throw new ArgumentException($"bias epilogue needs cuBLAS on a CUDA device; this backend's GEMM is {GemmEngineName}");
-            biasGemm = new CuBlasLtBiasGemm(cuda, options.Precision);
-            GemmEngineName += "+lt-bias";
-        }
+        (biasGemm, string epilogueNote) = ChooseBiasEpilogue(accelerator, options.BiasEpilogue);
+        GemmEngineName += epilogueNote;
         // Row kernels use power-of-two groups; the CPU simulator pays per thread at every barrier.
         int max = Math.Min(Kernels.DeviceMath.MaxGroup, accelerator.MaxNumThreadsPerGroup);
         int cap = accelerator.AcceleratorType == AcceleratorType.CPU ? 32 : max;
         RowGroup = 1;
         while (RowGroup * 2 <= Math.Min(max, cap)) RowGroup *= 2;
         Pool = new BufferPool(Allocate);
+    }
+
+    // Auto (null) takes the epilogue where it can run and says in the name when it cannot; true fails instead.
+    private (CuBlasLtBiasGemm?, string) ChooseBiasEpilogue(Accelerator accelerator, bool? wanted)
+    {
+        if (wanted == false) return (null, "");
+        if (blas is null || accelerator is not CudaAccelerator cuda)
+        {
+            if (wanted == true)
+                throw new ArgumentException($"bias epilogue needs cuBLAS on a CUDA device; this backend's GEMM is {GemmEngineName}");
+            return (null, "");
+        }
+        try
+        {
+            return (new CuBlasLtBiasGemm(cuda, Options.Precision), "+lt-bias");
+        }
+        catch (DllNotFoundException) when (wanted is null)
+        {
+            return (null, " (bias folded: cuBLASLt not found)");
+        }
     }
 
     public Accelerator Accelerator { get; }

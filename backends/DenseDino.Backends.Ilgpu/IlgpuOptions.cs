@@ -26,9 +26,10 @@ public enum MatMulPrecision
 /// <summary>
 /// Settings of an <see cref="IlgpuBackend"/> beyond the device. BiasEpilogue: with cuBLAS, products
 /// that carry a bias run through cuBLASLt with the bias added in the GEMM's epilogue instead of being
-/// folded into C first (opt-in until it has been timed on a GPU; needs libcublasLt).
+/// folded into C first. Null (the default) uses it wherever cuBLAS runs on CUDA and libcublasLt loads
+/// (on the H100 it made the whole training step 6-9% faster); true requires it, false folds.
 /// </summary>
-public sealed record IlgpuOptions(GemmEngine Gemm = GemmEngine.Auto, MatMulPrecision Precision = MatMulPrecision.Fp32, bool BiasEpilogue = false)
+public sealed record IlgpuOptions(GemmEngine Gemm = GemmEngine.Auto, MatMulPrecision Precision = MatMulPrecision.Fp32, bool? BiasEpilogue = null)
 {
     public static IlgpuOptions Default { get; } = new();
 

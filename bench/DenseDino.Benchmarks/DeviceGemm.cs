@@ -40,14 +40,14 @@ internal static class DeviceGemm
             }
         }
         IlgpuOptions[] engines = kind == "cuda"
-            ? [new(GemmEngine.Kernel), new(GemmEngine.CuBlas), new(GemmEngine.CuBlas, BiasEpilogue: true)]
+            ? [new(GemmEngine.Kernel), new(GemmEngine.CuBlas, BiasEpilogue: false), new(GemmEngine.CuBlas, BiasEpilogue: true)]
             : [new(GemmEngine.Kernel)];
         foreach (var options in engines)
         {
             using var backend = IlgpuBackend.Create(kind, device, options);
             foreach (var (name, full, bias) in Shapes)
             {
-                if (options.BiasEpilogue && !bias) continue;
+                if (options.BiasEpilogue == true && !bias) continue;
                 var s = Scaled(full, scale);
                 double seconds = Time(backend, s, bias);
                 Console.WriteLine($"{backend.GemmEngineName,-15} {name,-28} {(scale > 1 ? $"/{scale} " : "")}{s.Flops / seconds / 1e12,7:F2} TFLOP/s  ({seconds * 1e3:F3} ms)");

@@ -12,7 +12,7 @@ namespace DenseDino.Benchmarks;
 internal sealed record StepBenchOptions(
     int Img = 224, int Patch = 16, int Dim = 192, int Depth = 12, int Heads = 3, int OutDim = 65536,
     int Views = 4, int MRef = 4, int Batch = 8, int Threads = 2, int Warmup = 2, int Steps = 7,
-    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool BiasEpilogue = false, bool PerTensorUpdate = false,
+    string Backend = "cpu", int Device = 0, string Gemm = "auto", string Precision = "fp32", bool Profile = false, bool? BiasEpilogue = null, bool PerTensorUpdate = false,
     bool Memory = false, float DropPath = 0f)
 {
     public static StepBenchOptions Parse(string[] args)
@@ -42,6 +42,7 @@ internal sealed record StepBenchOptions(
                 "--precision" => o with { Precision = Next() },
                 "--profile" => o with { Profile = true },
                 "--bias-epilogue" => o with { BiasEpilogue = true },
+                "--no-bias-epilogue" => o with { BiasEpilogue = false },
                 "--per-tensor-update" => o with { PerTensorUpdate = true },
                 "--memory" => o with { Memory = true },
                 "--drop-path" => o with { DropPath = float.Parse(Next(), System.Globalization.CultureInfo.InvariantCulture) },

@@ -25,11 +25,12 @@ public sealed class CudaGemmTests
         { "k0", 2, 3, 4, 0, false, false, true, 0.5f },
     };
 
+    // The bias folded into C first (BiasEpilogue: false).
     [Theory, MemberData(nameof(Shapes))]
     public void CuBlasFp32MatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
-        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
+        Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, BiasEpilogue: false)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
 
-    // The biased cases run through cuBLASLt's bias epilogue; the others (and batched ones) keep cuBLAS.
+    // The biased cases run through cuBLASLt's bias epilogue (the default with cuBLAS); the others (and batched ones) keep cuBLAS.
     [Theory, MemberData(nameof(Shapes))]
     public void CuBlasLtBiasEpilogueMatchesCpu(string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta) =>
         Compare(IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, BiasEpilogue: true)), name, batch, m, n, k, ta, tb, bias, beta, MatMulPrecision.Fp32);
@@ -63,20 +64,22 @@ public sealed class CudaGemmTests
     }
 
     /// <summary>
-    /// bf16 keeps 7 mantissa bits: on this product the mean error against fp32 is ~9e-3, against
-    /// ~1e-3 for TF32 (10 bits) and ~1e-7 for fp32 (emulated in NumPy). A mean error in
-    /// [3e-3, 3e-2] is bf16 arithmetic, not fp32, TF32 or garbage. One CUDA backend per test: the
-    /// three-backend version of this check failed on the H100 with CUBLAS_STATUS_EXECUTION_FAILED.
+    /// CUBLAS_COMPUTE_32F_FAST_16BF allows cuBLAS to round the operands to bf16 (7 mantissa bits); it
+    /// does not oblige it. On this product bf16 operands would give a mean error against fp32 of ~9e-3,
+    /// TF32 ~1e-3 and fp32 ~1e-7 (emulated in NumPy); the H100 measured 1.1e-3 (2026-11-27), so there
+    /// cuBLAS picks TF32-accurate kernels at this shape. A mean error in [2e-4, 3e-2] is reduced-precision
+    /// tensor-op math no worse than bf16: not fp32 (the mode would be off) and not garbage. One CUDA
+    /// backend per test: a three-backend version failed on the H100 with CUBLAS_STATUS_EXECUTION_FAILED.
     /// </summary>
     [Fact]
-    public void Bf16RoundsLikeBf16()
+    public void Bf16IsReducedPrecisionWithinBf16sError()
     {
         var bf16 = IlgpuTestBackends.CudaWith(new IlgpuOptions(GemmEngine.CuBlas, MatMulPrecision.Bf16));
         var shape = new GemmShape(1, 64, 64, 256, false, false, 0, 0, 0);
         float[] a = Random(64 * 256, 1), b = Random(256 * 64, 2);
         float[] exact = Run(Cpu, a, b, null, shape, 1f, 0f, null), rounded = Run(bf16, a, b, null, shape, 1f, 0f, null);
         double meanError = exact.Zip(rounded, (x, y) => Math.Abs(x - y)).Average();
-        Assert.InRange(meanError, 3e-3, 3e-2);
+        Assert.InRange(meanError, 2e-4, 3e-2);
     }
 
     private static void Compare(IBackend gpu, string name, int batch, int m, int n, int k, bool ta, bool tb, bool bias, float beta, MatMulPrecision precision)
@@ -143,6 +146,15 @@ public sealed class CuBlasLibraryTests
     {
         var e = Assert.Throws<ArgumentException>(() => IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(GemmEngine.Kernel, BiasEpilogue: true)));
         Assert.Contains("bias epilogue needs cuBLAS", e.Message);
+    }
+
+    [Fact]
+    public void BiasEpilogueByDefaultOnlyWhereCuBlasRuns()
+    {
+        using var kernel = IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(GemmEngine.Kernel));
+        Assert.DoesNotContain("lt-bias", kernel.Name);
+        using var folded = IlgpuBackend.Create("ilgpu-cpu", 0, new IlgpuOptions(BiasEpilogue: false));
+        Assert.DoesNotContain("lt-bias", folded.Name);
     }
 
     [Fact]
