@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 IN=${1:?usage: experiments/gpu-eval.sh DIR}
 D=../shared/data
-OUT=runs/exp-gpu
+OUT=${EVAL_OUT:-runs/exp-gpu}
 mkdir -p "$OUT"
 cp "$IN"/summary.txt "$OUT"/ 2>/dev/null || true
 tar -xzf "$IN/logs.tgz" -C "$OUT"

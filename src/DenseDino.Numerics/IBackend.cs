@@ -51,8 +51,12 @@ public interface IBackend : IDisposable
     void IndexAdd(Tensor dy, int outer, int n, int inner, ReadOnlySpan<int> indices, Tensor dx);
 
     // ---- matrix multiply ----
-    /// <summary>C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias (per column), row-major; see <see cref="GemmShape"/>.</summary>
-    void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape shape, float alpha, float beta, Tensor c);
+    /// <summary>
+    /// C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias (per column), row-major; see <see cref="GemmShape"/>.
+    /// With <paramref name="addend"/> (shaped like a dense C), beta scales it instead of C's old contents:
+    /// a transformer block's residual, which a device GEMM can read as its C while writing D elsewhere.
+    /// </summary>
+    void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape shape, float alpha, float beta, Tensor c, Tensor? addend = null);
 
     // ---- fused row ops (x viewed as [rows, dim]) ----
     void LayerNorm(Tensor x, Tensor gamma, Tensor beta, float eps, Tensor y, Tensor mean, Tensor rstd);

@@ -196,6 +196,22 @@ public abstract class EquivalenceTests
             be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
     }
 
+    // A separate addend (a block's residual): on CUDA with cuBLASLt, read as C while D is written elsewhere.
+    public static TheoryData<int, int, int, int, bool, float> AddendGemmCases => new()
+    {
+        { 1, 37, 40, 23, true, 1f }, { 1, 5, 7, 3, true, 0.5f }, { 1, 5, 7, 3, false, 1f }, { 2, 3, 4, 5, true, 1f }, { 1, 1, 1, 1, true, 1f },
+        { 1, 4, 6, 0, true, 1f }, { 1, 130, 133, 21, true, 1f },
+    };
+
+    [Theory, MemberData(nameof(AddendGemmCases))]
+    public void MatMulWithAddend(int batch, int m, int n, int k, bool bias, float beta)
+    {
+        var shape = new GemmShape(batch, m, n, k, false, true, (long)m * k, 0, (long)m * n);
+        // The addend is compared too: it must come out as it went in.
+        Check($"gemm + addend {shape}", [In("a", [batch, m, k], 66), In("b", [n, k], 67), In("bias", [n], 68), Acc("r", [batch, m, n], 69), Out("c", batch, m, n)],
+            (be, t) => be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"], t["r"]));
+    }
+
     // GEMM operands inside wider matrices (explicit leading dimensions), as attention's per-head views use.
     public static TheoryData<int, int, int, int, bool, bool, bool, float> StridedGemmCases => new()
     {

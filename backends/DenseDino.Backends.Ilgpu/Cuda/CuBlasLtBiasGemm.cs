@@ -51,21 +51,25 @@ internal sealed unsafe class CuBlasLtBiasGemm : IDisposable
     /// <summary>
     /// Runs the product with its bias when cuBLASLt has an algorithm for it; false (nothing done) for a
     /// batch of several items or a bias not 256-byte aligned, which the caller then folds into C itself.
+    /// With <paramref name="addend"/>, beta scales it (read as cuBLASLt's C, laid out like D) and D = c.
     /// </summary>
-    public bool TryRun(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, in GemmShape s, float alpha, float beta)
+    public bool TryRun(ArrayView<float> a, ArrayView<float> b, ArrayView<float> bias, ArrayView<float> c, in GemmShape s, float alpha, float beta,
+        ArrayView<float>? addend = null)
     {
         IntPtr pa = a.LoadEffectiveAddressAsPtr(), pb = b.LoadEffectiveAddressAsPtr(), pc = c.LoadEffectiveAddressAsPtr();
+        IntPtr pIn = addend is { } add ? add.LoadEffectiveAddressAsPtr() : pc;
         IntPtr pbias = bias.LoadEffectiveAddressAsPtr();
         // The bias pointer is not part of the plan: every bias must be as aligned as cudaMalloc's (parameters are).
         if (s.Batch != 1 || s.K == 0 || Alignment(pbias) < 256) return false;
-        var key = new PlanKey(s.M, s.N, s.K, s.TransA, s.TransB, s.Lda, s.Ldb, s.Ldc, Math.Min(Alignment(pa), Math.Min(Alignment(pb), Alignment(pc))));
+        uint alignment = Math.Min(Math.Min(Alignment(pa), Alignment(pb)), Math.Min(Alignment(pc), Alignment(pIn)));
+        var key = new PlanKey(s.M, s.N, s.K, s.TransA, s.TransB, s.Lda, s.Ldb, s.Ldc, alignment);
         if (!plans.TryGetValue(key, out var plan)) plans[key] = plan = MakePlan(key, pbias);
         if (plan is null) return false;
         accelerator.Bind();
         Check(lt.MatmulDescSetAttribute(plan.Desc, DescBiasPointer, &pbias, (nuint)sizeof(IntPtr)), "cublasLtMatmulDescSetAttribute(bias)");
         IntPtr stream = ((CudaStream)accelerator.DefaultStream).StreamPtr;
         fixed (ulong* algo = plan.Algo)
-            Check(lt.Matmul(handle, plan.Desc, &alpha, pb, plan.LayoutA, pa, plan.LayoutB, &beta, pc, plan.LayoutC, pc, plan.LayoutC,
+            Check(lt.Matmul(handle, plan.Desc, &alpha, pb, plan.LayoutA, pa, plan.LayoutB, &beta, pIn, plan.LayoutC, pc, plan.LayoutC,
                 algo, workspace.NativePtr, (nuint)WorkspaceBytes, stream), "cublasLtMatmul");
         return true;
     }
@@ -103,7 +107,7 @@ internal sealed unsafe class CuBlasLtBiasGemm : IDisposable
             ulong bytes = (ulong)WorkspaceBytes;
             uint align = k.Alignment;
             Check(lt.PreferenceSetAttribute(pref, PrefMaxWorkspaceBytes, &bytes, sizeof(ulong)), "cublasLtMatmulPreferenceSetAttribute(workspace)");
-            // Our A is cuBLASLt's B and vice versa; C and D are one buffer.
+            // Our A is cuBLASLt's B and vice versa; C (the addend or D itself) and D share a layout.
             for (int attr = PrefMinAlignmentA; attr <= PrefMinAlignmentD; attr++)
                 Check(lt.PreferenceSetAttribute(pref, attr, &align, sizeof(uint)), "cublasLtMatmulPreferenceSetAttribute(alignment)");
             HeuristicResult result;

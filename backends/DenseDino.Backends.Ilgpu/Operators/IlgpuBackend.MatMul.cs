@@ -12,9 +12,18 @@ public sealed partial class IlgpuBackend
     private readonly CuBlasGemm? blas;
     private readonly CuBlasLtBiasGemm? biasGemm;
 
-    public void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape s, float alpha, float beta, Tensor c)
+    public void MatMul(Tensor a, Tensor b, Tensor? bias, in GemmShape s, float alpha, float beta, Tensor c, Tensor? addend = null)
     {
         if (s.Batch == 0 || s.M == 0 || s.N == 0) return;
+        if (GemmAddend.Applies(addend, s, beta, c))
+        {
+            // cuBLASLt reads the addend as C and writes D = c, bias in the epilogue: no pass over C first.
+            if (bias is not null && biasGemm is not null && s.K > 0
+                && biasGemm.TryRun(V(a), V(b), V(bias), V(c), s, alpha, beta, V(addend!)))
+                return;
+            GemmAddend.ThroughC(this, a, b, bias, s, alpha, beta, c, addend!);
+            return;
+        }
         Gemm(Whole(a), a.Offset, Whole(b), b.Offset, bias is null ? null : V(bias), Whole(c), c.Offset, s, alpha, beta);
     }
 

@@ -86,11 +86,9 @@ internal sealed class LinearFunction : Function
             be.MatMul(x, weight, bias, shape, 1f, 0f, y);
             return y;
         }
-        // One pass writes residual + bias as the GEMM's C, which then accumulates the product (a device GEMM
-        // given the bias too would make a second pass over C to fold it in).
-        if (bias is null) be.Copy(residual, y);
-        else be.Binary(BinaryOp.Add, residual, bias, y);
-        be.MatMul(x, weight, null, shape, 1f, 1f, y);
+        // The residual is the GEMM's addend: cuBLASLt reads it as C and writes y with the bias in its epilogue;
+        // other GEMMs get residual + bias written into y in one pass and accumulate the product onto it.
+        be.MatMul(x, weight, bias, shape, 1f, 1f, y, residual);
         return y;
     }
 
