@@ -7,20 +7,24 @@
 # With .gpu-exp/data.tgz carried as well (experiments/gpu-pack.sh), also times real pretraining.
 # FP32_BATCHES (default "64"; "32 64" adds batch 32), PRETRAIN_PRECISIONS (default "tf32").
 cd "$(dirname "$0")/.."
+# A device call returns at most 8 files from $OUT: logs go to $W, packed into $OUT/logs.tgz after each section.
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
+FINAL_OUT=$OUT; W=$(mktemp -d); OUT=$W
 T0=$(date +%s)
 mkdir -p /opt/dn && tar -xJf .gpu/dotnet.tar.xz -C /opt/dn && tar -xJf .gpu/apps.tar.xz -C .gpu
 export DOTNET_ROOT=/opt/dn PATH=/opt/dn:$PATH DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$OUT/env.txt"
 STEPS=${STEPS:-10}
-stamp() { echo "== $* ($(( $(date +%s) - T0 )) s)"; }
-# The whole device's memory in use every 200 ms (ours includes the pool's cached buffers and cuBLAS's workspace).
-nvidia-smi --query-gpu=timestamp,memory.used --format=csv,noheader,nounits -lms 200 > "$OUT/smi-memory.csv" 2>/dev/null &
-SMI=$!
+stamp() { tar -czf "$FINAL_OUT/logs.tgz" -C "$W" . 2>/dev/null; echo "== $* ($(( $(date +%s) - T0 )) s)"; }
+# The device's memory in use (nvidia-smi, every 100 ms) during one run: ours includes the pool's cached buffers
+# and cuBLAS's workspace, PyTorch's its caching allocator's reserve.
+smi_start() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -lms 100 > "$W/smi-$1.txt" 2>/dev/null & SMI=$!; }
+smi_stop() { kill $SMI 2>/dev/null; wait $SMI 2>/dev/null; echo "$1: device memory used at most $(sort -n "$W/smi-$1.txt" | tail -1) MiB (nvidia-smi)" | tee -a "$W/smi.txt"; }
 B=.gpu/bench/DenseDino.Benchmarks.dll
 peer() { # $1 label, rest: peer args. Prints one JSON line with peak_mem_mb added.
   local label=$1; shift
   [ -f .gpu/densedino_ref.py ] || return 0
+  smi_start "pytorch-$label"
   timeout 90 python3 - "$@" <<'PY' 2>&1 | grep '^{' | sed "s/^{/{\"label\": \"$label\", /" | tee -a "$OUT/peer.jsonl"
 import json, runpy, sys, io, contextlib, torch
 buf = io.StringIO()
@@ -31,11 +35,14 @@ for line in buf.getvalue().splitlines():
     if line.startswith("{"):
         d = json.loads(line); d["peak_mem_mb"] = torch.cuda.max_memory_allocated() >> 20; print(json.dumps(d))
 PY
+  smi_stop "pytorch-$label"
 }
 ours() { # $1 label, rest: step args
   local label=$1; shift
+  smi_start "ours-$label"
   timeout 120 dotnet $B step --backend cuda --img 224 --warmup 3 --steps "$STEPS" "$@" > "$OUT/last.txt" 2>&1
   echo "rc=$?" >> "$OUT/last.txt"; cat "$OUT/last.txt" >> "$OUT/ours.log"
+  smi_stop "ours-$label"
   grep '^{' "$OUT/last.txt" | sed "s/^{/{\"label\":\"$label\",/" | tee -a "$OUT/ours.jsonl" | cut -c1-700
   grep -v '^{' "$OUT/last.txt" | tail -3
 }
@@ -83,7 +90,7 @@ if [ "${EXTRAS:-1}" = 1 ]; then
   ours "224px-b64-fp32-fold" --batch 64 --no-bias-epilogue; ours "224px-b64-tf32-fold" --batch 64 --precision tf32 --no-bias-epilogue
   # The update as one launch per tensor (before the parameter arena), for the flat pass's gain.
   ours "224px-b64-tf32-pt" --batch 64 --precision tf32 --per-tensor-update
-  [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile 2>&1 | tee "$OUT/profile.txt" | head -45; }
+  [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile > "$OUT/profile.txt" 2>&1; head -45 "$OUT/profile.txt"; }
   summary
 fi
 if [ -f .gpu-exp/data.tgz ]; then
@@ -99,5 +106,5 @@ if [ -f .gpu-exp/data.tgz ]; then
     echo "pretrain end to end, 224px-b64-$p, $(find /tmp/pt/train -name '*.jpg' | wc -l) images, 15 workers: $rate img/s" | tee -a "$OUT/pretrain.txt"
   done
 fi
-kill $SMI 2>/dev/null
+cp "$W/ours.jsonl" "$W/peer.jsonl" "$FINAL_OUT/" 2>/dev/null
 stamp done
