@@ -2,7 +2,7 @@
 # Evaluates the teacher backbones experiments/gpu-dino-vs-densedino.sh brought back, on this
 # machine's CPU: k-NN on Imagenette-160 val, the linear segmentation probe on MSRC-v2 and CamVid,
 # and a CLS attention map, all at 224 px as trained. usage: experiments/gpu-eval.sh DIR
-# (DIR = the device call's files: *.safetensors.partNN, logs.tgz, summary.txt). Writes runs/exp-gpu/.
+# (DIR = the device call's files: *.safetensors.partNN, logs.tgz, summary.txt). Writes runs/exp-gpu/ (EVAL_OUT overrides).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IN=${1:?usage: experiments/gpu-eval.sh DIR}
