@@ -21,6 +21,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<Index1D, V, V, float>? ema;
     private Action<Index1D, V, V, CopyArgs>? stridedCopy;
     private Action<Index1D, V, VI, V, int, int, int>? indexSelect, indexAdd;
+    private Action<Index1D, V, V, V, int, int>? pixelsToChw;
     private Action<Index1D, V, V, V, ReduceArgs>? reduceColumns;
     private Action<KernelConfig, V, V, V, ReduceArgs>? reduceRows;
     private Action<Index1D, V, V, V, int, int>? maxBackward;
@@ -62,6 +63,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<Index1D, V, V, float> Ema => ema ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, float>(ElementwiseKernels.Ema);
     public Action<Index1D, V, V, CopyArgs> StridedCopy => stridedCopy ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, CopyArgs>(MovementKernels.StridedCopy);
     public Action<Index1D, V, VI, V, int, int, int> IndexSelect => indexSelect ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, VI, V, int, int, int>(MovementKernels.IndexSelect);
+    public Action<Index1D, V, V, V, int, int> PixelsToChw => pixelsToChw ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, int, int>(MovementKernels.PixelsToChw);
     public Action<Index1D, V, VI, V, int, int, int> IndexAdd => indexAdd ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, VI, V, int, int, int>(MovementKernels.IndexAdd);
     public Action<Index1D, V, V, V, ReduceArgs> ReduceColumns => reduceColumns ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, ReduceArgs>(ReduceKernels.ReduceColumns);
     public Action<KernelConfig, V, V, V, ReduceArgs> ReduceRows => reduceRows ??= acc.LoadStreamKernel<V, V, V, ReduceArgs>(ReduceKernels.ReduceRows);

@@ -20,6 +20,11 @@ public sealed class DenseDinoMultiCrop
     public double MinIntersection { get; }
     public int MaxResamples { get; }
     public ViewPipeline Pipeline { get; }
+    /// <summary>
+    /// True makes samples carry 8-bit views (<see cref="MultiCropSample.ViewPixels"/>) for the trainer to convert
+    /// on its backend (ToTensor + Normalize by <see cref="TensorConversion.NormalizationTable"/>), instead of floats.
+    /// </summary>
+    public bool PixelViews { get; init; }
 
     /// <summary>How many views ended on the fallback box (diagnostic; counts across threads).</summary>
     public int FallbackCount => Volatile.Read(ref _fallbacks);
@@ -49,14 +54,23 @@ public sealed class DenseDinoMultiCrop
     public MultiCropSample Apply(RgbImage image, SampleRng rng, int label = 0)
     {
         CropBox[] boxes = SampleBoxes(image.Width, image.Height, rng);
-        var views = new float[ViewCount][];
+        var views = new float[PixelViews ? 0 : ViewCount][];
+        var pixels = PixelViews ? new byte[ViewCount][] : null;
         var flipped = new bool[ViewCount];
         for (int v = 0; v < ViewCount; v++)
-            (views[v], flipped[v]) = Pipeline.Apply(image, boxes[v], Size, v, rng);
+        {
+            if (pixels is null) (views[v], flipped[v]) = Pipeline.Apply(image, boxes[v], Size, v, rng);
+            else
+            {
+                var (view, flip) = Pipeline.ApplyPixels(image, boxes[v], Size, v, rng);
+                (pixels[v], flipped[v]) = (view.Pixels, flip);
+            }
+        }
         var (student, teacher) = ReferencePoints.Sample(boxes, flipped, Sampling, NumReference, rng);
         return new MultiCropSample
         {
             Views = views,
+            ViewPixels = pixels,
             ViewSizes = Enumerable.Repeat(Size, ViewCount).ToArray(),
             Boxes = boxes,
             Flipped = flipped,

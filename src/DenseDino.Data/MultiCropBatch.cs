@@ -39,6 +39,9 @@ public sealed class MultiCropBatch
                     $"sample 0 has {v} views of [{string.Join(", ", first.ViewSizes)}] and {m} points", nameof(samples));
         }
 
+        if (stackViews && first.Views.Length != v)
+            throw new ArgumentException("MultiCropBatch: the samples carry 8-bit pixel views (ViewPixels), not floats: collate with " +
+                "stackViews: false and convert them on the backend (PixelPacking.ToImages)", nameof(samples));
         var views = new float[stackViews ? v : 0][];
         for (int view = 0; view < views.Length; view++)
             views[view] = Stack(samples, s => s.Views[view]);

@@ -24,6 +24,13 @@ public static class TensorConversion
         return luts;
     }
 
+    /// <summary>[3, 256]: the float each byte value of each channel becomes (what ToChw computes), for a backend to convert 8-bit views.</summary>
+    public static float[] NormalizationTable(bool normalize = true)
+    {
+        var luts = normalize ? NormalizedLut : PlainLut;
+        return [.. luts[0], .. luts[1], .. luts[2]];
+    }
+
     /// <summary>[3, H, W] floats; pass <paramref name="normalize"/> = false for plain [0, 1] values.</summary>
     public static unsafe float[] ToChw(RgbImage image, bool normalize = true)
     {

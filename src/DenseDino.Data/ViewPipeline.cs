@@ -23,6 +23,13 @@ public sealed class ViewPipeline
     /// <summary>Crops, resizes, maybe flips and colours view <paramref name="viewIndex"/>; returns [3, size, size] and whether it was flipped.</summary>
     public (float[] Chw, bool Flipped) Apply(RgbImage image, CropBox box, int size, int viewIndex, SampleRng rng)
     {
+        var (view, flipped) = ApplyPixels(image, box, size, viewIndex, rng);
+        return (TensorConversion.ToChw(view, Normalize), flipped);
+    }
+
+    /// <summary><see cref="Apply"/> up to, not including, ToTensor + Normalize: the 8-bit view.</summary>
+    public (RgbImage View, bool Flipped) ApplyPixels(RgbImage image, CropBox box, int size, int viewIndex, SampleRng rng)
+    {
         RgbImage view = BicubicResampler.ResizeCrop(image, box, size, size);
         bool flipped = rng.Bernoulli(0.5);
         if (flipped) view = HorizontalFlip.Apply(view);
@@ -38,6 +45,6 @@ public sealed class ViewPipeline
             };
             if (viewIndex == 1) view = _solarization.Apply(view, rng);
         }
-        return (TensorConversion.ToChw(view, Normalize), flipped);
+        return (view, flipped);
     }
 }

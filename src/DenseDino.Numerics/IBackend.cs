@@ -50,6 +50,14 @@ public interface IBackend : IDisposable
     /// <summary>dx [outer, n, inner] += scatter of dy [outer, indices.Length, inner] (repeated indices accumulate).</summary>
     void IndexAdd(Tensor dy, int outer, int n, int inner, ReadOnlySpan<int> indices, Tensor dx);
 
+    /// <summary>
+    /// images [N, 3, H, W] = lut[c·256 + byte] from packed 8-bit RGB (H·W·3 bytes per image, pixel-major, as
+    /// decoded), 4 bytes per element of <paramref name="packed"/> (little-endian), image i starting at element
+    /// i·<see cref="PixelPacking.FloatsPerImage"/>: the data loader's ToTensor + Normalize, done where the images
+    /// are used so that a device receives a quarter of the bytes. lut [3, 256].
+    /// </summary>
+    void PixelsToChw(Tensor packed, Tensor lut, Tensor images);
+
     // ---- matrix multiply ----
     /// <summary>
     /// C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] + bias (per column), row-major; see <see cref="GemmShape"/>.

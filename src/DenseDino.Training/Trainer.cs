@@ -19,6 +19,7 @@ public sealed class Trainer : IDisposable
 
     internal readonly DataLoader<MultiCropSample> loader;   // internal: tests replay its batches
     private readonly MaskMode mask;
+    private readonly Tensor pixelTable;   // [3, 256]: ToTensor + Normalize of each byte value, per channel
     private int savedStep = -1;   // the step of the checkpoint in CheckpointPath, -1 = none from this trainer
 
     public Trainer(TrainingConfig config, IBackend backend, Action<string>? warn = null)
@@ -30,8 +31,10 @@ public sealed class Trainer : IDisposable
         mask = Config.Mask;
 
         Folder = new ImageFolder(Config.DataPath, warn);
+        // Workers hand over 8-bit views; the backend normalises them (a quarter of the bytes to a device).
         var crop = new DenseDinoMultiCrop(Config.Views, Config.ImgSize, Config.GlobalCropsScale[0], Config.GlobalCropsScale[1],
-            Config.NumReference, Config.Sampling, Config.MinIntersection);
+            Config.NumReference, Config.Sampling, Config.MinIntersection) { PixelViews = true };
+        pixelTable = Tensor.FromArray(backend, TensorConversion.NormalizationTable(crop.Pipeline.Normalize), [3, 256]);
         loader = MultiCropDataset.DenseDino(Folder, crop, Config.Seed)
             .CreateLoader(Config.BatchSize, Config.NumWorkers, prefetch: 2, shuffle: true, dropLast: true);
         if (loader.BatchCount == 0)
@@ -139,13 +142,7 @@ public sealed class Trainer : IDisposable
         double lr = Schedules.LearningRate[it], wd = Schedules.WeightDecay[it], momentum = Schedules.Momentum[it];
 
         using var scope = TensorScope.Begin();
-        var images = Tensor.Empty(Backend, [views * b, 3, s, s]);                                           // [V·B, 3, S, S] view-major
-        long per = 3L * s * s;
-        for (int v = 0; v < views; v++)
-        {
-            if (samples is null) images.CopyFrom(batch.Views[v], v * b * per);
-            else for (int i = 0; i < b; i++) images.CopyFrom(samples[i].Views[v], (v * b + i) * per);
-        }
+        var images = samples?[0].ViewPixels is not null ? ImagesFromPixels(samples, views, s) : ImagesFromFloats(batch, samples, views, s);   // [V·B, 3, S, S] view-major
         var studentPoints = Tensor.FromArray(Backend, Concat(batch.StudentPoints), [views * b, 2, m, 2]);    // [V·B, 2, M, 2]
         var teacherPoints = Tensor.FromArray(Backend, Concat(batch.TeacherPoints), [2 * b, views, m, 2]);    // [2B, V, M, 2]
         var settings = new StepSettings((float)lr, (float)wd, (float)momentum, epoch, epoch < Config.FreezeLastLayer,
@@ -154,6 +151,31 @@ public sealed class Trainer : IDisposable
         if (!losses.IsFinite) throw new NonFiniteLossException(it, epoch, losses.Total, LastCheckpoint);
         return new StepRecord(it + 1, epoch, losses.Total, losses.Cls, losses.Ref, lr, wd, momentum,
             Schedules.TeacherTemp[epoch], b, watch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>[V·B, 3, S, S], view-major, from the samples' 8-bit views: uploaded as bytes, normalised by the backend.</summary>
+    private Tensor ImagesFromPixels(IReadOnlyList<MultiCropSample> samples, int views, int size)
+    {
+        var pixels = new byte[views * samples.Count][];
+        for (int v = 0; v < views; v++)
+            for (int i = 0; i < samples.Count; i++)
+                pixels[v * samples.Count + i] = samples[i].ViewPixels?[v]
+                    ?? throw new ArgumentException($"Trainer: sample {i} has float views where sample 0 has 8-bit ones");
+        return PixelPacking.ToImages(Backend, pixels, size, size, pixelTable);
+    }
+
+    /// <summary>[V·B, 3, S, S], view-major, from float views: the batch's stacked ones, or each sample's.</summary>
+    private Tensor ImagesFromFloats(MultiCropBatch batch, IReadOnlyList<MultiCropSample>? samples, int views, int size)
+    {
+        int b = batch.BatchSize;
+        var images = Tensor.Empty(Backend, [views * b, 3, size, size]);
+        long per = 3L * size * size;
+        for (int v = 0; v < views; v++)
+        {
+            if (samples is null) images.CopyFrom(batch.Views[v], v * b * per);
+            else for (int i = 0; i < b; i++) images.CopyFrom(samples[i].Views[v], (v * b + i) * per);
+        }
+        return images;
     }
 
     private static float[] Concat(float[][] parts)
@@ -224,6 +246,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         loader.Dispose();
+        pixelTable.Dispose();
         Optimizer.Dispose();
         Loss.Dispose();
         Student.Dispose();

@@ -196,6 +196,30 @@ public abstract class EquivalenceTests
             be.MatMul(t["a"], t["b"], bias ? t["bias"] : null, shape, 0.75f, beta, t["c"]));
     }
 
+    // 8-bit RGB images to normalised [N, 3, H, W]: whole and ragged last elements (3·H·W not a multiple of 4), one pixel, none.
+    public static TheoryData<int, int, int> PixelShapes => new() { { 3, 5, 7 }, { 2, 4, 4 }, { 1, 1, 1 }, { 4, 3, 1 }, { 0, 2, 2 } };
+
+    [Theory, MemberData(nameof(PixelShapes))]
+    public void PixelsToChw(int n, int h, int w)
+    {
+        var rng = new Random(n * 100 + h * 10 + w);
+        var pixels = Enumerable.Range(0, n).Select(_ => { var b = new byte[3 * h * w]; rng.NextBytes(b); return b; }).ToList();
+        float[] table = Random([3, 256], 70, -2f, 2f);
+        var results = new List<float[]>();
+        foreach (var backend in new[] { Cpu, Gpu })
+        {
+            using var scope = TensorScope.Begin();
+            results.Add(PixelPacking.ToImages(backend, pixels, h, w, Tensor.FromArray(backend, table, [3, 256])).ToArray());
+        }
+        Assert.Equal(n * 3 * h * w, results[0].Length);
+        // Every value is a table entry: exact on both, and each pixel's own byte (checked on the CPU's result).
+        Assert.Equal(results[0], results[1]);
+        for (int i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++)
+                for (int p = 0; p < h * w; p++)
+                    Assert.Equal(table[c * 256 + pixels[i][3 * p + c]], results[0][(i * 3 + c) * h * w + p]);
+    }
+
     // A separate addend (a block's residual): on CUDA with cuBLASLt, read as C while D is written elsewhere.
     public static TheoryData<int, int, int, int, bool, float> AddendGemmCases => new()
     {

@@ -79,4 +79,30 @@ public class CollateTests
         var e = Assert.Throws<ArgumentException>(() => MultiCropBatch.Collate([samples[0], other]));
         Assert.Contains("sample 1 has 4 views", e.Message);
     }
+
+    /// <summary>Pixel views are the float views before ToTensor + Normalize: same random draws, same points, same values.</summary>
+    [Fact]
+    public void PixelViewsAreTheFloatViewsBeforeConversion()
+    {
+        var floats = new DenseDinoMultiCrop(viewCount: 4, size: 13, numReference: 3);
+        var bytes = new DenseDinoMultiCrop(viewCount: 4, size: 13, numReference: 3) { PixelViews = true };
+        var image = TestData.RandomImage(41, 29, 5);
+        MultiCropSample f = floats.Apply(image, new SampleRng(7), label: 2), p = bytes.Apply(image, new SampleRng(7), label: 2);
+        Assert.Null(f.ViewPixels);
+        Assert.Empty(p.Views);
+        Assert.Equal(4, p.ViewCount);
+        Assert.Equal(f.StudentPoints, p.StudentPoints);
+        Assert.Equal(f.TeacherPoints, p.TeacherPoints);
+        Assert.Equal(f.Flipped, p.Flipped);
+        for (int v = 0; v < 4; v++)
+            Assert.Equal(f.Views[v], TensorConversion.ToChw(new RgbImage(13, 13, p.ViewPixels![v])));
+        // The table a backend converts with is ToChw's, value for value.
+        float[] table = TensorConversion.NormalizationTable();
+        var grey = new RgbImage(256, 1, [.. Enumerable.Range(0, 256).SelectMany(b => new[] { (byte)b, (byte)b, (byte)b })]);
+        Assert.Equal(table, TensorConversion.ToChw(grey));
+        // Collating pixel samples as floats is refused with the way out.
+        var e = Assert.Throws<ArgumentException>(() => MultiCropBatch.Collate([p]));
+        Assert.Contains("stackViews: false", e.Message);
+        Assert.Equal(4, MultiCropBatch.Collate([p], stackViews: false).ViewCount);
+    }
 }

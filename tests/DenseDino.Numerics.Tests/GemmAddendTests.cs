@@ -69,3 +69,22 @@ public sealed class GemmAddendTests
         Assert.Contains("addend", e.Message);
     }
 }
+
+/// <summary>PixelPacking's checks: every size error names what was given and what was expected.</summary>
+public sealed class PixelPackingTests
+{
+    private readonly CpuBackend be = new(2);
+
+    [Fact]
+    public void BadImagesAndTablesAreNamed()
+    {
+        using var scope = TensorScope.Begin();
+        var table = Tensor.Full(be, [3, 256], 0.5f);
+        var e = Assert.Throws<ArgumentException>(() => PixelPacking.ToImages(be, [new byte[12], new byte[11]], 2, 2, table));
+        Assert.Contains("image 1 has 11 bytes, expected 2 x 2 x 3 = 12", e.Message);
+        var t = Assert.Throws<ArgumentException>(() => PixelPacking.ToImages(be, [new byte[12]], 2, 2, Tensor.Full(be, [256, 3], 0.5f)));
+        Assert.Contains("expected [3, 256]", t.Message);
+        Assert.Contains("positive", Assert.Throws<ArgumentException>(() => PixelPacking.ToImages(be, [], 0, 2, table)).Message);
+        Assert.Equal(3, PixelPacking.FloatsPerImage(1, 3));   // 9 bytes → 3 elements, the last one padded
+    }
+}

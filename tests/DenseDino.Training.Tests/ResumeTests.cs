@@ -36,7 +36,10 @@ public class ResumeTests
         Assert.Equal(6, StepLogReader.Read(Path.Combine(second.OutputDir, Trainer.LogFile)).Count);
     }
 
-    /// <summary>Run uploads each sample's views straight to the device; that must equal a step on the collated batch.</summary>
+    /// <summary>
+    /// Run uploads each sample's 8-bit views and has the backend normalise them; that must equal a step on the
+    /// collated batch of the same views converted on the host (ToTensor + Normalize), bit for bit.
+    /// </summary>
     [Fact]
     public void RunsStepEqualsAStepOnTheCollatedBatch()
     {
@@ -47,10 +50,18 @@ public class ResumeTests
         var expected = Assert.Single(a.Run(cancellationToken: TestContext.Current.CancellationToken));
         using var b = new Trainer(runs.Tiny("collated"), TestRuns.Cpu);
         var batch = b.loader.Batches(0, TestContext.Current.CancellationToken).First();
-        var record = b.TrainStep(Data.MultiCropBatch.Collate(batch));
+        Assert.All(batch, sample => Assert.NotNull(sample.ViewPixels));
+        var record = b.TrainStep(Data.MultiCropBatch.Collate(batch.Select(WithFloatViews).ToList()));
         Assert.Equal(BitConverter.DoubleToInt64Bits(expected.Loss), BitConverter.DoubleToInt64Bits(record.Loss));
         Assert.Equal(BitConverter.DoubleToInt64Bits(expected.RefLoss), BitConverter.DoubleToInt64Bits(record.RefLoss));
     }
+
+    private static Data.MultiCropSample WithFloatViews(Data.MultiCropSample s) => new()
+    {
+        Views = [.. s.ViewPixels!.Select((pixels, v) => Data.TensorConversion.ToChw(new Data.RgbImage(s.ViewSizes[v], s.ViewSizes[v], pixels)))],
+        ViewSizes = s.ViewSizes, Boxes = s.Boxes, Flipped = s.Flipped, PointCount = s.PointCount,
+        StudentPoints = s.StudentPoints, TeacherPoints = s.TeacherPoints, Label = s.Label,
+    };
 
     [Fact]
     public void DeterministicResumeRefusesAnotherThreadCount()

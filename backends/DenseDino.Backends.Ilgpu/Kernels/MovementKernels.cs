@@ -36,4 +36,22 @@ public static class MovementKernels
         long j = oj % m, o = oj / m;
         Atomic.Add(ref dx[(o * n + idx[j]) * inner + i], dy[e]);
     }
+
+    /// <summary>
+    /// images [N, 3, plane] = lut[c·256 + byte], one thread per pixel: packed holds each image's RGB bytes,
+    /// pixel-major, 4 per element (little-endian), image i from element i·per.
+    /// </summary>
+    [Kernel]
+    public static void PixelsToChw(Index1D e, ArrayView<float> packed, ArrayView<float> lut, ArrayView<float> images, int plane, int per)
+    {
+        int i = e / plane, p = e - i * plane;
+        long first = (long)i * per * 4 + 3L * p, at = (long)i * 3 * plane + p;
+        for (int c = 0; c < 3; c++)
+        {
+            long b = first + c;
+            uint word = Interop.FloatAsInt(packed[b >> 2]);
+            int value = (int)((word >> (int)((b & 3) * 8)) & 0xFFu);
+            images[at + (long)c * plane] = lut[c * 256 + value];
+        }
+    }
 }

@@ -37,6 +37,13 @@ public sealed partial class IlgpuBackend
         Pool.Return(idx);
     }
 
+    public void PixelsToChw(Tensor packed, Tensor lut, Tensor images)
+    {
+        int n = images.Shape[0], h = images.Shape[2], w = images.Shape[3];
+        if (images.Length == 0) return;
+        K.PixelsToChw(Count((long)n * h * w), V(packed), V(lut), V(images), h * w, (int)PixelPacking.FloatsPerImage(h, w));
+    }
+
     public void IndexAdd(Tensor dy, int outer, int n, int inner, ReadOnlySpan<int> indices, Tensor dx)
     {
         long total = (long)outer * indices.Length * inner;
