@@ -15,7 +15,7 @@ internal static class DataBench
     {
         string data = "data/sample/train";
         int img = 224, views = 4, batch = 64, workers = Environment.ProcessorCount, batches = 20, warmup = 2;
-        bool stages = false;
+        bool stages = false, floats = false;
         for (int i = 0; i < args.Length; i++)
         {
             string key = args[i];
@@ -30,6 +30,7 @@ internal static class DataBench
                 case "--batches": batches = int.Parse(Next()); break;
                 case "--warmup": warmup = int.Parse(Next()); break;
                 case "--stages": stages = true; break;
+                case "--floats": floats = true; break;   // float views (ToTensor + Normalize on the workers), as before 8-bit views
                 default: throw new ArgumentException($"data: unknown option {key}");
             }
         }
@@ -39,7 +40,7 @@ internal static class DataBench
             Stages(folder, img);
             return;
         }
-        var crop = new DenseDinoMultiCrop(views, img);
+        var crop = new DenseDinoMultiCrop(views, img) { PixelViews = !floats };
         using var loader = MultiCropDataset.DenseDino(folder, crop, seed: 0).CreateLoader(batch, workers, prefetch: 2, shuffle: true, dropLast: true);
         if (loader.BatchCount == 0) throw new ArgumentException($"data: {folder.Count} images in {data} make no batch of {batch}");
         var times = new List<double>();
@@ -55,7 +56,7 @@ internal static class DataBench
         double ms = times.Average();
         Console.WriteLine(JsonSerializer.Serialize(new
         {
-            impl = "densedino.net data", data, images = folder.Count, img, views, batch, workers,
+            impl = "densedino.net data", data, images = folder.Count, img, views, batch, workers, view_format = floats ? "float" : "8-bit",
             ms_batch = Math.Round(ms, 1), images_s = Math.Round(batch / ms * 1e3, 1), views_s = Math.Round(batch * views / ms * 1e3, 1),
             images_s_per_worker = Math.Round(batch / ms * 1e3 / workers, 1),
         }));
