@@ -8,7 +8,9 @@
 # method, with --max-minutes as a guard. The two differ only in --alpha (1.0: CLS loss alone = DINO's
 # objective on the same views; 0.5: DenseDINO). The teacher backbones come back in <16 MiB parts
 # for evaluation on the CPU (experiments/gpu-eval.sh). Env: BUDGET_MIN (3.4), PRECISION (tf32),
-# BATCH (64), WORKERS (15), LR (0.004), TEACHER_TEMP (0.04), MOMENTUM (0.99), MODEL (arch and head flags;
+# BATCH (64), WORKERS (15), LR (0.004), TEACHER_TEMP (0.04), MOMENTUM (0.99), SEED (0), METHODS ("dino densedino"),
+# EPOCHS (fixed epochs instead of the calibration: the full 8-minute budget per method needs one device session
+# per method, e.g. BUDGET_MIN=8.5 EPOCHS=29 METHODS=dino, then METHODS=densedino), MODEL (arch and head flags;
 # the 2026-11-26 run used --out-dim 65536, the rest as now); BACKEND only for a dry run elsewhere.
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gpu-exp-out}; mkdir -p "$OUT"
@@ -29,18 +31,23 @@ common() { # $1 alpha, rest: extra flags
     $MODEL --views 4 --num-reference 4 \
     --alpha "$alpha" --batch-size "$BATCH" --lr "$LR" --min-lr 1e-6 --warmup-epochs 1 \
     --teacher-temp "${TEACHER_TEMP:-0.04}" --warmup-teacher-temp "${TEACHER_TEMP:-0.04}" --momentum-teacher "${MOMENTUM:-0.99}" --freeze-last-layer 1 \
-    --seed 0 --num-workers "$WORKERS" "$@"
+    --seed "${SEED:-0}" --num-workers "$WORKERS" "$@"
 }
 # One calibration sets the epochs that fit BUDGET_MIN for both methods: their steps cost the same
 # (alpha 1.0 still runs the reference path, its loss weighted 0), so equal epochs are equal
 # wall-clock; --max-minutes guards against a misestimate.
 start=$(date +%s)
 . bench/pretrain-rate.sh
-RATE=$(pretrain_rate "$BATCH" $W/cal common 0.5 --epochs 10) || { echo "calibration failed" | tee -a "$OUT/summary.txt"; exit 1; }
-EPOCHS=$(python3 -c "print(max(1, int($RATE * ($BUDGET_MIN * 60 - 8) / $N)))")
-echo "calibration: $RATE img/s -> $EPOCHS epochs per method ($(( $(date +%s) - start )) s)" | tee -a "$OUT/summary.txt"
+if [ -n "${EPOCHS:-}" ]; then
+  # A fixed epoch count (the methods in separate device sessions, METHODS=dino then METHODS=densedino): no calibration.
+  echo "fixed: $EPOCHS epochs per method" | tee -a "$OUT/summary.txt"
+else
+  RATE=$(pretrain_rate "$BATCH" $W/cal common 0.5 --epochs 10) || { echo "calibration failed" | tee -a "$OUT/summary.txt"; exit 1; }
+  EPOCHS=$(python3 -c "print(max(1, int($RATE * ($BUDGET_MIN * 60 - 8) / $N)))")
+  echo "calibration: $RATE img/s -> $EPOCHS epochs per method ($(( $(date +%s) - start )) s)" | tee -a "$OUT/summary.txt"
+fi
 GUARD=$(python3 -c "print($BUDGET_MIN * 1.08)")
-for method in dino densedino; do
+for method in ${METHODS:-dino densedino}; do
   alpha=$([ "$method" = dino ] && echo 1.0 || echo 0.5)
   start=$(date +%s)
   common "$alpha" --output-dir $W/$method --epochs "$EPOCHS" --max-minutes "$GUARD" --checkpoint-every 1000000 > "$OUT/$method.log" 2>&1
