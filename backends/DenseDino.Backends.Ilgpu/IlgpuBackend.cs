@@ -35,6 +35,7 @@ public sealed partial class IlgpuBackend : IBackend
         RowGroup = 1;
         while (RowGroup * 2 <= Math.Min(max, cap)) RowGroup *= 2;
         Pool = new BufferPool(Allocate);
+        SplitKTargetBlocks = 2 * accelerator.NumMultiprocessors;
     }
 
     // Auto (null) takes the epilogue where it can run and says in the name when it cannot; true fails instead.

@@ -27,6 +27,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     private Action<Index1D, V, V, V, int, int>? maxBackward;
     private Action<KernelConfig, V, V, V, V, GemmArgs>? gemm;
     private Action<Index1D, V, V, GemmArgs>? gemmBiasInit;
+    private Action<Index1D, V, V, V, GemmArgs, int>? gemmSplitReduce;
     private Action<KernelConfig, V, V, V, V, V, V, int, float>? layerNorm;
     private Action<KernelConfig, V, V, V, V, V, V, int, int>? layerNormBackward;
     private Action<Index1D, V, V, V, V, V, V, int, int>? layerNormParamGradPartial;
@@ -69,6 +70,7 @@ internal sealed class IlgpuKernels(Accelerator acc)
     public Action<KernelConfig, V, V, V, ReduceArgs> ReduceRows => reduceRows ??= acc.LoadStreamKernel<V, V, V, ReduceArgs>(ReduceKernels.ReduceRows);
     public Action<Index1D, V, V, V, int, int> MaxBackward => maxBackward ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, int, int>(ReduceKernels.MaxBackward);
     public Action<KernelConfig, V, V, V, V, GemmArgs> Gemm => gemm ??= acc.LoadStreamKernel<V, V, V, V, GemmArgs>(GemmKernels.Gemm);
+    public Action<Index1D, V, V, V, GemmArgs, int> GemmSplitReduce => gemmSplitReduce ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, V, GemmArgs, int>(GemmKernels.GemmSplitReduce);
     public Action<Index1D, V, V, GemmArgs> GemmBiasInit => gemmBiasInit ??= acc.LoadAutoGroupedStreamKernel<Index1D, V, V, GemmArgs>(GemmKernels.GemmBiasInit);
     public Action<KernelConfig, V, V, V, V, V, V, int, float> LayerNorm => layerNorm ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, float>(RowKernels.LayerNorm);
     public Action<KernelConfig, V, V, V, V, V, V, int, int> LayerNormBackward => layerNormBackward ??= acc.LoadStreamKernel<V, V, V, V, V, V, int, int>(RowKernels.LayerNormBackward);

@@ -23,6 +23,8 @@ public sealed class CudaGemmTests
         { "head", 1, 33, 4099, 256, false, true, false, 0f },
         { "odd", 3, 1, 37, 5, true, true, true, 1f },
         { "k0", 2, 3, 4, 0, false, false, true, 0.5f },
+        // One block of C over a long K: our kernel splits it along K on a GPU (a weight gradient's shape).
+        { "long-k-dW", 1, 64, 40, 3000, true, false, true, 0.5f },
     };
 
     // The bias folded into C first (BiasEpilogue: false).

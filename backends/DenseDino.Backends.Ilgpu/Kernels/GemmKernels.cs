@@ -29,6 +29,9 @@ public static class GemmKernels
         int m0 = Grid.IdxY * Block, n0 = Grid.IdxX * Block;
         long batch = p.BatchBase + Grid.IdxZ;
         long aBase = batch * p.StrideA, bBase = batch * p.StrideB, cBase = batch * p.StrideC;
+        // Split-K: this item's share of the depth (the last one's may be shorter).
+        int rest = p.KTotal - (int)batch * p.K;
+        int depth = p.KTotal > 0 && rest < p.K ? rest : p.K;
 
         // Each thread moves 4 elements of each 128×8 slab; which ones depends on the storage order, so
         // that consecutive threads read consecutive addresses where the layout allows.
@@ -38,11 +41,11 @@ public static class GemmKernels
         int aStepM = aRowsOfK ? 32 : 0, aStepK = aRowsOfK ? 0 : 2, bStepN = bRowsOfK ? 32 : 0, bStepK = bRowsOfK ? 0 : 2;
 
         // X0..X3 of ra / rb: this thread's 4 elements of the next A / B slab (X4..X7 unused).
-        Vec8 ra = LoadSlab(a, aBase, p.Lda, p.TransA, m0 + aM, aStepM, aK, aStepK, p.M, p.K);
-        Vec8 rb = LoadSlab(b, bBase, p.Ldb, p.TransB != 0 ? 0 : 1, n0 + bN, bStepN, bK, bStepK, p.N, p.K);
+        Vec8 ra = LoadSlab(a, aBase, p.Lda, p.TransA, m0 + aM, aStepM, aK, aStepK, p.M, depth);
+        Vec8 rb = LoadSlab(b, bBase, p.Ldb, p.TransB != 0 ? 0 : 1, n0 + bN, bStepN, bK, bStepK, p.N, depth);
 
         Vec8 c0 = default, c1 = default, c2 = default, c3 = default, c4 = default, c5 = default, c6 = default, c7 = default;
-        for (int k0 = 0; k0 < p.K; k0 += Depth)
+        for (int k0 = 0; k0 < depth; k0 += Depth)
         {
             sa[aK * Pitch + aM] = ra.X0;
             sa[(aK + aStepK) * Pitch + aM + aStepM] = ra.X1;
@@ -53,10 +56,10 @@ public static class GemmKernels
             sb[(bK + 2 * bStepK) * Pitch + bN + 2 * bStepN] = rb.X2;
             sb[(bK + 3 * bStepK) * Pitch + bN + 3 * bStepN] = rb.X3;
             Group.Barrier();
-            if (k0 + Depth < p.K)
+            if (k0 + Depth < depth)
             {
-                ra = LoadSlab(a, aBase, p.Lda, p.TransA, m0 + aM, aStepM, k0 + Depth + aK, aStepK, p.M, p.K);
-                rb = LoadSlab(b, bBase, p.Ldb, p.TransB != 0 ? 0 : 1, n0 + bN, bStepN, k0 + Depth + bK, bStepK, p.N, p.K);
+                ra = LoadSlab(a, aBase, p.Lda, p.TransA, m0 + aM, aStepM, k0 + Depth + aK, aStepK, p.M, depth);
+                rb = LoadSlab(b, bBase, p.Ldb, p.TransB != 0 ? 0 : 1, n0 + bN, bStepN, k0 + Depth + bK, bStepK, p.N, depth);
             }
             for (int kk = 0; kk < Depth; kk++)
             {
@@ -124,6 +127,24 @@ public static class GemmKernels
         if (p.Beta != 0f) r += p.Beta * c[rowAt + col]; // beta == 0 never reads C (it may hold NaN)
         if (p.HasBias != 0) r += bias[col];
         c[rowAt + col] = r;
+    }
+
+    /// <summary>
+    /// Split-K's second pass: C = alpha·Σ_z partial[z] + beta·C + bias[col] over M·N elements (partial [splits, M, N]
+    /// dense, C rows Ldc apart): one thread per element, the partial products summed in z order.
+    /// </summary>
+    [Kernel]
+    public static void GemmSplitReduce(Index1D i, ArrayView<float> partial, ArrayView<float> bias, ArrayView<float> c, GemmArgs p, int splits)
+    {
+        int row = i / p.N, col = i - row * p.N;
+        long mn = (long)p.M * p.N;
+        float sum = 0f;
+        for (int z = 0; z < splits; z++) sum += partial[z * mn + i];
+        long at = (long)row * p.Ldc + col;
+        float r = p.Alpha * sum;
+        if (p.Beta != 0f) r += p.Beta * c[at]; // beta == 0 never reads C (it may hold NaN)
+        if (p.HasBias != 0) r += bias[col];
+        c[at] = r;
     }
 
     /// <summary>

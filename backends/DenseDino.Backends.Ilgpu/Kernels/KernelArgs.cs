@@ -119,6 +119,8 @@ public struct GemmArgs
     public int M, N, K, TransA, TransB, HasBias, Lda, Ldb, Ldc;
     public long StrideA, StrideB, StrideC, BatchBase;
     public float Alpha, Beta;
+    /// <summary>&gt; 0: split-K, batch item z multiplies depths [z·K, min((z + 1)·K, KTotal)) (its A and B strides step there).</summary>
+    public int KTotal;
 }
 
 /// <summary>A piece of one segment of flat optimiser buffers: the work of one group.</summary>

@@ -85,6 +85,12 @@ public sealed partial class IlgpuBackend
             return;
         }
         const int block = GemmKernels.Block, threads = GemmKernels.Threads;
+        int splits = SplitCount(s, out int chunk);
+        if (splits > 1)
+        {
+            SplitKGemm(av, bv, bias, cv, s, args, splits, chunk);
+            return;
+        }
         for (int b0 = 0; b0 < s.Batch; b0 += MaxGridZ)
         {
             args.BatchBase = b0;
@@ -92,5 +98,46 @@ public sealed partial class IlgpuBackend
             var grid = new Index3D((s.N + block - 1) / block, (s.M + block - 1) / block, nb);
             K.Gemm(new KernelConfig(grid, new Index3D(threads, threads, 1)), av, bv, bias ?? cv, cv, args);
         }
+    }
+
+    /// <summary>Blocks of C below which a long product is split along K (two waves of the device's multiprocessors).</summary>
+    internal int SplitKTargetBlocks { get; set; }
+    /// <summary>The shortest depth one split may get.</summary>
+    internal int SplitKMinChunk { get; set; } = 512;
+
+    /// <summary>
+    /// How many K-ranges a single product is cut into: a weight gradient (768 x 192 over 50432 rows) fills only
+    /// 12 blocks of 128 x 128, which leaves most of a GPU idle through the long K loop. 1 = no split.
+    /// </summary>
+    private int SplitCount(in GemmShape s, out int chunk)
+    {
+        chunk = s.K;
+        int blocks = ((s.N + GemmKernels.Block - 1) / GemmKernels.Block) * ((s.M + GemmKernels.Block - 1) / GemmKernels.Block);
+        if (s.Batch != 1 || blocks >= SplitKTargetBlocks || s.K < 2 * SplitKMinChunk) return 1;
+        int splits = Math.Min(Math.Min((SplitKTargetBlocks + blocks - 1) / blocks, s.K / SplitKMinChunk), 64);
+        int depth = GemmKernels.Depth;
+        chunk = ((s.K + splits - 1) / splits + depth - 1) / depth * depth;
+        return (s.K + chunk - 1) / chunk;
+    }
+
+    /// <summary>Each split multiplies its K-range into its own [M, N] slice of a scratch buffer; a second pass sums them into C.</summary>
+    private void SplitKGemm(ArrayView<float> a, ArrayView<float> b, ArrayView<float>? bias, ArrayView<float> c, in GemmShape s, GemmArgs args, int splits, int chunk)
+    {
+        long mn = (long)s.M * s.N;
+        var partial = Pool.Rent(splits * mn);
+        var pv = ((IlgpuBuffer)partial).Memory.View;
+        var part = args with
+        {
+            K = chunk, KTotal = s.K, HasBias = 0, Alpha = 1f, Beta = 0f, Ldc = s.N, BatchBase = 0,
+            // Consecutive splits start chunk rows (stored [K, M] / [K, N]) or chunk columns further on.
+            StrideA = s.TransA ? (long)chunk * s.Lda : chunk,
+            StrideB = s.TransB ? chunk : (long)chunk * s.Ldb,
+            StrideC = mn,
+        };
+        const int block = GemmKernels.Block, threads = GemmKernels.Threads;
+        var grid = new Index3D((s.N + block - 1) / block, (s.M + block - 1) / block, splits);
+        K.Gemm(new KernelConfig(grid, new Index3D(threads, threads, 1)), a, b, pv, pv, part);
+        K.GemmSplitReduce(Count(mn), pv, bias ?? c, c, args, splits);
+        Pool.Return(partial);
     }
 }
