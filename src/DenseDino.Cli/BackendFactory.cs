@@ -40,5 +40,10 @@ public static class BackendFactory
     }
 
     /// <summary>The backend a training config names (backend, device, threads).</summary>
-    public static IBackend Create(TrainingConfig config) => Create(config.Backend, config.Device, config.Threads, config.Gemm, config.Precision);
+    public static IBackend Create(TrainingConfig config)
+    {
+        var backend = Create(config.Backend, config.Device, config.Threads, config.Gemm, config.Precision);
+        if (config.MaxMemoryGb > 0) backend.Pool.LimitFloats = (long)(config.MaxMemoryGb * (1L << 30) / sizeof(float));
+        return backend;
+    }
 }

@@ -72,6 +72,7 @@ internal static class ConfigResolver
         if (s.Deterministic) c.Deterministic = true;
         if (s.MaxSteps is { } maxSteps) c.MaxSteps = maxSteps;
         if (s.MaxMinutes is { } maxMinutes) c.MaxMinutes = maxMinutes;
+        if (s.MaxMemoryGb is { } maxMemory) c.MaxMemoryGb = maxMemory;
         if (s.CheckpointEvery is { } every) c.CheckpointEvery = every;
     }
 

@@ -48,7 +48,7 @@ public sealed class PretrainCommand : Command<PretrainSettings>
         catch (OutOfMemoryException e)
         {
             // The device pool's message names the request and what was in use; the last checkpoint is intact.
-            Console.Error.WriteLine($"error: out of memory: {e.Message}. Lower --batch-size (or --img-size, --out-dim); --resume carries on from the last checkpoint.");
+            Console.Error.WriteLine($"error: out of memory: {e.Message}. Lower --batch-size (or --img-size, --out-dim), or raise --max-memory-gb where it is set; --resume carries on from the last checkpoint.");
             return 1;
         }
     }

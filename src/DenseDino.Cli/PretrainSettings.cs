@@ -62,6 +62,7 @@ public sealed class PretrainSettings : CommandSettings
     [CommandOption("--seed <N>")] public long? Seed { get; init; }
     [CommandOption("--deterministic"), Description("Pin the thread count so a resumed run reproduces losses bit for bit.")] public bool Deterministic { get; init; }
     [CommandOption("--max-steps <N>"), Description("Stop after N steps in total (0 = all epochs).")] public int? MaxSteps { get; init; }
+    [CommandOption("--max-memory-gb <GB>"), Description("Cap the backend's memory pool at GB GiB (0 = no limit): a step that needs more stops with an out-of-memory error, the last checkpoint intact.")] public double? MaxMemoryGb { get; init; }
     [CommandOption("--max-minutes <M>"), Description("Stop after the step that reaches M minutes of wall-clock time (0 = no limit); a checkpoint is written.")] public double? MaxMinutes { get; init; }
     [CommandOption("--checkpoint-every <N>"), Description("Checkpoint every N steps (0 = every epoch).")] public int? CheckpointEvery { get; init; }
     [CommandOption("--resume"), Description("Continue from <output-dir>/checkpoint.ddckpt.")] public bool Resume { get; init; }

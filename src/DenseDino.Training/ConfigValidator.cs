@@ -69,6 +69,7 @@ internal static class ConfigValidator
         Require(c.Threads is >= 0 and <= 1024, "threads", c.Threads, "in [0, 1024] (0 = every core)");
         Require(c.MaxSteps >= 0, "max_steps", c.MaxSteps, ">= 0 (0 = no limit)");
         Require(double.IsFinite(c.MaxMinutes) && c.MaxMinutes >= 0, "max_minutes", c.MaxMinutes, "a finite number >= 0 (0 = no limit)");
+        Require(double.IsFinite(c.MaxMemoryGb) && c.MaxMemoryGb >= 0, "max_memory_gb", c.MaxMemoryGb, "a finite number >= 0 (0 = no limit)");
         Require(c.CheckpointEvery >= 0, "checkpoint_every", c.CheckpointEvery, ">= 0 (0 = every epoch)");
         Require(!string.IsNullOrWhiteSpace(c.OutputDir), "output_dir", c.OutputDir, "a folder path");
         if (errors.Count > 0) throw new TrainingConfigException(errors);

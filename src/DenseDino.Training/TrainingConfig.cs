@@ -87,6 +87,11 @@ public sealed class TrainingConfig
     public int MaxSteps { get; set; }
     /// <summary>Stop after the step that brings this run's wall-clock time to this many minutes (0 = no limit); the schedules stay those of every epoch.</summary>
     public double MaxMinutes { get; set; }
+    /// <summary>
+    /// Cap on the backend's memory pool in GiB (0 = no limit): a step that needs more stops training with an
+    /// out-of-memory error naming the request, the last checkpoint intact, instead of taking the whole device or host.
+    /// </summary>
+    public double MaxMemoryGb { get; set; }
     /// <summary>Write a checkpoint every N steps (0 = at the end of each epoch only); one is always written at the end.</summary>
     public int CheckpointEvery { get; set; }
     public string OutputDir { get; set; } = "runs/sample";

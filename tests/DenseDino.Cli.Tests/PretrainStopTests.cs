@@ -30,6 +30,31 @@ public class PretrainStopTests
         Assert.Contains("nothing to train: the checkpoint is at step 2 and this run stops at step 2 (max_steps = 2)", said);
     }
 
+    /// <summary>A memory cap too small for one step: one clear error line, exit 1, the checkpoint from before intact.</summary>
+    [Fact]
+    public void PretrainOverItsMemoryCapStopsWithOneClearError()
+    {
+        using var fx = new CliFixtures();
+        var config = CliFixtures.TinyConfig(fx.CopySamples("train"), fx.Sub("run"));
+        config.MaxSteps = 1;
+        string file = fx.Sub("tiny.json");
+        config.Save(file);
+        Assert.Equal(0, RunCapturingErrors(["pretrain", "--config", file, "--plain"], TestContext.Current.CancellationToken).Code);
+        string checkpoint = Path.Combine(config.OutputDir, Training.Trainer.CheckpointFile);
+        byte[] before = File.ReadAllBytes(checkpoint);
+
+        var (code, stderr) = RunCapturingErrors(["pretrain", "--config", file, "--plain", "--resume", "--max-steps", "2", "--max-memory-gb", "0.0001"],
+            TestContext.Current.CancellationToken);
+        Assert.Equal(1, code);
+        Assert.Contains("error: out of memory: BufferPool: cannot allocate", stderr);
+        Assert.Contains("the pool's limit is", stderr);
+        Assert.Contains("--resume carries on from the last checkpoint", stderr);
+        Assert.DoesNotContain("   at ", stderr);   // no stack trace
+        Assert.Equal(before, File.ReadAllBytes(checkpoint));
+        Assert.Contains("max_memory_gb = -1", RunCapturingErrors(["pretrain", "--config", file, "--plain", "--max-memory-gb", "-1"],
+            TestContext.Current.CancellationToken).Stderr);
+    }
+
     private static (int Code, string Stderr) RunCapturingErrors(string[] args, CancellationToken stop)
     {
         var previous = Console.Error;

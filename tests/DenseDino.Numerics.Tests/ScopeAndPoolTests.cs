@@ -170,6 +170,24 @@ public sealed class ScopeAndPoolTests : IDisposable
     }
 
     [Fact]
+    public void PoolLimitFreesTheCacheFirstThenRefusesNamingIt()
+    {
+        using var backend = new CpuBackend(1);
+        var pool = backend.Pool;
+        pool.LimitFloats = 1024;
+        pool.Return(pool.Rent(512));          // 512 cached
+        var b = pool.Rent(640);               // 512 + 640 > 1024: the cache goes, then it fits
+        Assert.Equal(0, pool.FloatsCached);
+        Assert.Equal(640, pool.FloatsInUse);
+        var e = Assert.Throws<OutOfMemoryException>(() => pool.Rent(512));
+        Assert.Contains($"cannot allocate {512 * 4L:N0} bytes", e.Message);
+        Assert.Contains($"the pool's limit is {1024 * 4L:N0} bytes", e.Message);
+        Assert.Equal(640, pool.FloatsInUse);  // the refused rent took nothing
+        pool.Return(b);
+        pool.Return(pool.Rent(1024));         // the whole limit, once the rest is back
+    }
+
+    [Fact]
     public void PoolReportsWhatWasLiveAtItsPeak()
     {
         using var backend = new CpuBackend(1);

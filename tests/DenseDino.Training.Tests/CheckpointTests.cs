@@ -34,6 +34,9 @@ public class CheckpointTests
         Assert.Equal(1, Checkpoint.Open(t.CheckpointPath).Metadata.Step);
         c.MaxMinutes = -1;
         Assert.Contains("max_minutes = -1", Assert.Throws<TrainingConfigException>(c.Validate).Message);
+        c.MaxMinutes = 0;
+        c.MaxMemoryGb = -0.5;
+        Assert.Contains("max_memory_gb = -0.5", Assert.Throws<TrainingConfigException>(c.Validate).Message);
     }
 
     /// <summary>Ctrl+C's path: cancelling mid-epoch ends the run after the step under way, with that step checkpointed and logged.</summary>

@@ -26,6 +26,11 @@ public sealed class BufferPool : IDisposable
     public long PeakFloatsInUse { get; private set; }
     /// <summary>The most floats ever held from the backend, rented plus cached (like max_memory_reserved).</summary>
     public long PeakFloatsHeld { get; private set; }
+    /// <summary>
+    /// The most floats the pool may hold from the backend, rented plus cached (a share of a device, or of a host's
+    /// RAM): a rent beyond it first frees the cache, then throws <see cref="OutOfMemoryException"/>.
+    /// </summary>
+    public long LimitFloats { get; set; } = long.MaxValue;
 
     // Rented buffers by capacity, and a copy taken at each new peak, when tracking is on.
     private Dictionary<long, int>? live;
@@ -88,17 +93,17 @@ public sealed class BufferPool : IDisposable
         DeviceBuffer buffer;
         try
         {
-            buffer = allocate(cap);
+            buffer = AllocateWithinLimit(cap);
         }
         catch (OutOfMemoryException)
         {
             long cached = FloatsCached;
             Trim();
-            try { buffer = allocate(cap); }
+            try { buffer = AllocateWithinLimit(cap); }
             catch (OutOfMemoryException e)
             {
                 throw new OutOfMemoryException(
-                    $"BufferPool: cannot allocate {cap * 4L:N0} bytes; {FloatsInUse * 4L:N0} bytes in use, {cached * 4L:N0} freed from the cache first", e);
+                    $"BufferPool: cannot allocate {cap * 4L:N0} bytes; {FloatsInUse * 4L:N0} bytes in use, {cached * 4L:N0} freed from the cache first ({e.Message})", e);
             }
         }
         lock (gate)
@@ -122,6 +127,14 @@ public sealed class BufferPool : IDisposable
     }
 
     /// <summary>Releases every cached buffer.</summary>
+    private DeviceBuffer AllocateWithinLimit(long cap)
+    {
+        long limit = LimitFloats;
+        if (FloatsInUse + FloatsCached + cap > limit)
+            throw new OutOfMemoryException($"the pool's limit is {limit * 4L:N0} bytes");
+        return allocate(cap);
+    }
+
     public void Trim()
     {
         lock (gate)
