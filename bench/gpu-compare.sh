@@ -5,7 +5,8 @@
 # Env: STEPS (timed steps, default 10), TESTS=0 skips the test suites, PROFILE=1 adds a per-primitive profile.
 # Also times our ILGPU SGEMM kernel against cuBLAS (bench gpu-gemm) and the step without the cuBLASLt bias epilogue.
 # With .gpu-exp/data.tgz carried as well (experiments/gpu-pack.sh), also times real pretraining.
-# FP32_BATCHES (default "64"; "32 64" adds batch 32), PRETRAIN_PRECISIONS (default "tf32").
+# FP32_BATCHES (default "64"; "32 64" adds batch 32), PRETRAIN_PRECISIONS (default "tf32"), COMPILE=1 adds
+# torch.compile peer runs (fp32 and TF32; minutes of compiling), EXTRAS=0 skips the variants after the tests.
 cd "$(dirname "$0")/.."
 # A device call returns at most 8 files from $OUT: logs go to $W, packed into $OUT/logs.tgz after each section.
 OUT=${OUT:-/tmp/gpu-out}; mkdir -p "$OUT"
@@ -25,7 +26,7 @@ peer() { # $1 label, rest: peer args. Prints one JSON line with peak_mem_mb adde
   local label=$1; shift
   [ -f .gpu/densedino_ref.py ] || return 0
   smi_start "pytorch-$label"
-  timeout 90 python3 - "$@" <<'PY' 2>&1 | grep '^{' | sed "s/^{/{\"label\": \"$label\", /" | tee -a "$OUT/peer.jsonl"
+  timeout "${PEER_TIMEOUT:-90}" python3 - "$@" <<'PY' 2>&1 | grep '^{' | sed "s/^{/{\"label\": \"$label\", /" | tee -a "$OUT/peer.jsonl"
 import json, runpy, sys, io, contextlib, torch
 buf = io.StringIO()
 sys.argv = [".gpu/densedino_ref.py", "bench", "--device", "cuda"] + sys.argv[1:]
@@ -71,6 +72,11 @@ def update_backward_ms(label):
     return ours.get(label, {}).get("phases_ms", {}).get("update", "-"), ours.get(label, {}).get("phases_ms", {}).get("backward", "-")
 print("tf32 update / backward ms: flat arena %s / %s, per tensor %s / %s" % (*update_backward_ms("224px-b64-tf32"), *update_backward_ms("224px-b64-tf32-pt")))
 print("with the bias folded into C instead of cuBLASLt's epilogue: " + ", ".join(f"{l} {ratio_fold(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32"]))
+def ratio_compile(label):
+    o, p = ours.get(label, {}).get("images_s"), peer.get(label + "-compile", {}).get("images_s")
+    return f"{o / p:.2f}" if o and p else "n/a"
+if any(l.endswith("-compile") for l in peer):
+    print("ratio ours/torch.compile: " + ", ".join(f"{l} {ratio_compile(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32"]))
 print("ratio ours/pytorch: " + ", ".join(f"{l} {ratio(l)}" for l in ["224px-b64-fp32", "224px-b64-tf32", "224px-b64-bf16"]))
 PY
 }
@@ -90,6 +96,11 @@ if [ "${EXTRAS:-1}" = 1 ]; then
   ours "224px-b64-fp32-fold" --batch 64 --no-bias-epilogue; ours "224px-b64-tf32-fold" --batch 64 --precision tf32 --no-bias-epilogue
   # The update as one launch per tensor (before the parameter arena), for the flat pass's gain.
   ours "224px-b64-tf32-pt" --batch 64 --precision tf32 --per-tensor-update
+  # torch.compile (inductor) of the same steps: the issue's "ahead of torch.compile" check; compiling takes minutes.
+  if [ "${COMPILE:-0}" = 1 ]; then
+    PEER_TIMEOUT=300 peer "224px-b64-fp32-compile" --batch 64 --compile --warmup 3 --steps "$STEPS"
+    PEER_TIMEOUT=300 peer "224px-b64-tf32-compile" --batch 64 --tf32 --compile --warmup 3 --steps "$STEPS"
+  fi
   [ "${PROFILE:-0}" = 1 ] && { timeout 90 dotnet $B step --backend cuda --img 224 --batch 64 --warmup 1 --steps 2 --profile > "$OUT/profile.txt" 2>&1; head -45 "$OUT/profile.txt"; }
   summary
 fi
