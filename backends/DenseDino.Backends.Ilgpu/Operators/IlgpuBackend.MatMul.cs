@@ -18,8 +18,7 @@ public sealed partial class IlgpuBackend
         if (GemmAddend.Applies(addend, s, beta, c))
         {
             // cuBLASLt reads the addend as C and writes D = c, bias in the epilogue: no pass over C first.
-            if (bias is not null && biasGemm is not null && s.K > 0
-                && biasGemm.TryRun(V(a), V(b), V(bias), V(c), s, alpha, beta, V(addend!)))
+            if (bias is not null && biasGemm is not null && biasGemm.TryRun(V(a), V(b), V(bias), V(c), s, alpha, beta, V(addend!)))
                 return;
             GemmAddend.ThroughC(this, a, b, bias, s, alpha, beta, c, addend!);
             return;
