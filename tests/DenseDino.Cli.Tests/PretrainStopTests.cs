@@ -7,10 +7,7 @@ public class PretrainStopTests
     public void StoppedPretrainCheckpointsAndResumeCarriesOn()
     {
         using var fx = new CliFixtures();
-        var config = CliFixtures.TinyConfig(fx.CopySamples("train"), fx.Sub("run"));
-        config.MaxSteps = 2;
-        string file = fx.Sub("tiny.json");
-        config.Save(file);
+        var (config, file) = TinyRunConfig(fx, maxSteps: 2);
 
         using var stop = new CancellationTokenSource();
         stop.Cancel();
@@ -35,10 +32,7 @@ public class PretrainStopTests
     public void PretrainOverItsMemoryCapStopsWithOneClearError()
     {
         using var fx = new CliFixtures();
-        var config = CliFixtures.TinyConfig(fx.CopySamples("train"), fx.Sub("run"));
-        config.MaxSteps = 1;
-        string file = fx.Sub("tiny.json");
-        config.Save(file);
+        var (config, file) = TinyRunConfig(fx, maxSteps: 1);
         Assert.Equal(0, RunCapturingErrors(["pretrain", "--config", file, "--plain"], TestContext.Current.CancellationToken).Code);
         string checkpoint = Path.Combine(config.OutputDir, Training.Trainer.CheckpointFile);
         byte[] before = File.ReadAllBytes(checkpoint);
@@ -53,6 +47,16 @@ public class PretrainStopTests
         Assert.Equal(before, File.ReadAllBytes(checkpoint));
         Assert.Contains("max_memory_gb = -1", RunCapturingErrors(["pretrain", "--config", file, "--plain", "--max-memory-gb", "-1"],
             TestContext.Current.CancellationToken).Stderr);
+    }
+
+    /// <summary>The tiny config on copied samples, stopping after <paramref name="maxSteps"/>, saved as a --config file.</summary>
+    private static (Training.TrainingConfig Config, string File) TinyRunConfig(CliFixtures fx, int maxSteps)
+    {
+        var config = CliFixtures.TinyConfig(fx.CopySamples("train"), fx.Sub("run"));
+        config.MaxSteps = maxSteps;
+        string file = fx.Sub("tiny.json");
+        config.Save(file);
+        return (config, file);
     }
 
     private static (int Code, string Stderr) RunCapturingErrors(string[] args, CancellationToken stop)

@@ -37,13 +37,15 @@ public sealed class GemmAddendTests
         Assert.Equal(residual, addend.ToArray());
     }
 
+    /// <summary>A [2, 4] times a [3, 4]ᵀ: C is [2, 3].</summary>
+    private (Tensor A, Tensor B, GemmShape Shape) SmallProduct() =>
+        (Tensor.FromArray(be, Random(8, 1), [2, 4]), Tensor.FromArray(be, Random(12, 2), [3, 4]), new GemmShape(1, 2, 3, 4, false, true, 0, 0, 0));
+
     [Fact]
     public void AddendIgnoredWhereItIsCOrBetaIsZero()
     {
         using var scope = TensorScope.Begin();
-        var shape = new GemmShape(1, 2, 3, 4, false, true, 0, 0, 0);
-        var a = Tensor.FromArray(be, Random(8, 1), [2, 4]);
-        var b = Tensor.FromArray(be, Random(12, 2), [3, 4]);
+        var (a, b, shape) = SmallProduct();
         float[] start = Random(6, 3);
         var c = Tensor.FromArray(be, start, [2, 3]);
         var expected = Tensor.FromArray(be, start, [2, 3]);
@@ -61,9 +63,7 @@ public sealed class GemmAddendTests
     public void AddendOfTheWrongSizeIsNamed()
     {
         using var scope = TensorScope.Begin();
-        var shape = new GemmShape(1, 2, 3, 4, false, true, 0, 0, 0);
-        var a = Tensor.FromArray(be, Random(8, 1), [2, 4]);
-        var b = Tensor.FromArray(be, Random(12, 2), [3, 4]);
+        var (a, b, shape) = SmallProduct();
         var c = Tensor.Full(be, [2, 3], float.NaN);
         var e = Assert.Throws<ArgumentException>(() => be.MatMul(a, b, null, shape, 1f, 1f, c, Tensor.Full(be, [5], 1f)));
         Assert.Contains("addend", e.Message);
