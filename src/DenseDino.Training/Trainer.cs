@@ -130,7 +130,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public StepRecord TrainStep(MultiCropBatch batch, Stopwatch? watch = null) => TrainStep(batch, null, watch ?? Stopwatch.StartNew());
 
-    /// <summary>The step on <paramref name="batch"/>'s points, with its views or, when given, the samples' own view arrays.</summary>
+    /// <summary>The step on <paramref name="batch"/>'s points, with its views or, when given, the samples' own 8-bit views.</summary>
     private StepRecord TrainStep(MultiCropBatch batch, IReadOnlyList<MultiCropSample>? samples, Stopwatch watch)
     {
         int it = Step, epoch = Epoch;
@@ -142,7 +142,7 @@ public sealed class Trainer : IDisposable
         double lr = Schedules.LearningRate[it], wd = Schedules.WeightDecay[it], momentum = Schedules.Momentum[it];
 
         using var scope = TensorScope.Begin();
-        var images = samples?[0].ViewPixels is not null ? ImagesFromPixels(samples, views, s) : ImagesFromFloats(batch, samples, views, s);   // [V·B, 3, S, S] view-major
+        var images = samples is not null ? ImagesFromPixels(samples, views, s) : ImagesFromFloats(batch, views, s);   // [V·B, 3, S, S] view-major
         var studentPoints = Tensor.FromArray(Backend, Concat(batch.StudentPoints), [views * b, 2, m, 2]);    // [V·B, 2, M, 2]
         var teacherPoints = Tensor.FromArray(Backend, Concat(batch.TeacherPoints), [2 * b, views, m, 2]);    // [2B, V, M, 2]
         var settings = new StepSettings((float)lr, (float)wd, (float)momentum, epoch, epoch < Config.FreezeLastLayer,
@@ -164,17 +164,12 @@ public sealed class Trainer : IDisposable
         return PixelPacking.ToImages(Backend, pixels, size, size, pixelTable);
     }
 
-    /// <summary>[V·B, 3, S, S], view-major, from float views: the batch's stacked ones, or each sample's.</summary>
-    private Tensor ImagesFromFloats(MultiCropBatch batch, IReadOnlyList<MultiCropSample>? samples, int views, int size)
+    /// <summary>[V·B, 3, S, S], view-major, from a collated batch's stacked float views.</summary>
+    private Tensor ImagesFromFloats(MultiCropBatch batch, int views, int size)
     {
         int b = batch.BatchSize;
         var images = Tensor.Empty(Backend, [views * b, 3, size, size]);
-        long per = 3L * size * size;
-        for (int v = 0; v < views; v++)
-        {
-            if (samples is null) images.CopyFrom(batch.Views[v], v * b * per);
-            else for (int i = 0; i < b; i++) images.CopyFrom(samples[i].Views[v], (v * b + i) * per);
-        }
+        for (int v = 0; v < views; v++) images.CopyFrom(batch.Views[v], v * b * 3L * size * size);
         return images;
     }
 

@@ -83,21 +83,24 @@ public sealed partial class IlgpuBackend
             blas.Run(av, bv, cv, s, alpha, beta);
             return;
         }
-        const int block = GemmKernels.Block, threads = GemmKernels.Threads;
         int splits = SplitCount(s, out int chunk);
         if (splits > 1)
         {
             SplitKGemm(av, bv, bias, cv, s, args, splits, chunk);
             return;
         }
+        var (nx, ny) = BlockGrid(s);
+        var group = new Index3D(GemmKernels.Threads, GemmKernels.Threads, 1);
         for (int b0 = 0; b0 < s.Batch; b0 += MaxGridZ)
         {
             args.BatchBase = b0;
-            int nb = Math.Min(MaxGridZ, s.Batch - b0);
-            var grid = new Index3D((s.N + block - 1) / block, (s.M + block - 1) / block, nb);
-            K.Gemm(new KernelConfig(grid, new Index3D(threads, threads, 1)), av, bv, bias ?? cv, cv, args);
+            K.Gemm(new KernelConfig(new Index3D(nx, ny, Math.Min(MaxGridZ, s.Batch - b0)), group), av, bv, bias ?? cv, cv, args);
         }
     }
+
+    /// <summary>The kernel's 128 x 128 blocks across C's columns and rows.</summary>
+    private static (int X, int Y) BlockGrid(in GemmShape s) =>
+        ((s.N + GemmKernels.Block - 1) / GemmKernels.Block, (s.M + GemmKernels.Block - 1) / GemmKernels.Block);
 
     /// <summary>Blocks of C below which a long product is split along K (two waves of the device's multiprocessors).</summary>
     internal int SplitKTargetBlocks { get; set; }
@@ -111,7 +114,8 @@ public sealed partial class IlgpuBackend
     private int SplitCount(in GemmShape s, out int chunk)
     {
         chunk = s.K;
-        int blocks = ((s.N + GemmKernels.Block - 1) / GemmKernels.Block) * ((s.M + GemmKernels.Block - 1) / GemmKernels.Block);
+        var (nx, ny) = BlockGrid(s);
+        int blocks = nx * ny;
         if (s.Batch != 1 || blocks >= SplitKTargetBlocks || s.K < 2 * SplitKMinChunk) return 1;
         int splits = Math.Min(Math.Min((SplitKTargetBlocks + blocks - 1) / blocks, s.K / SplitKMinChunk), 64);
         int depth = GemmKernels.Depth;
@@ -133,9 +137,8 @@ public sealed partial class IlgpuBackend
             StrideB = s.TransB ? chunk : (long)chunk * s.Ldb,
             StrideC = mn,
         };
-        const int block = GemmKernels.Block, threads = GemmKernels.Threads;
-        var grid = new Index3D((s.N + block - 1) / block, (s.M + block - 1) / block, splits);
-        K.Gemm(new KernelConfig(grid, new Index3D(threads, threads, 1)), a, b, pv, pv, part);
+        var (nx, ny) = BlockGrid(s);
+        K.Gemm(new KernelConfig(new Index3D(nx, ny, splits), new Index3D(GemmKernels.Threads, GemmKernels.Threads, 1)), a, b, pv, pv, part);
         K.GemmSplitReduce(Count(mn), pv, bias ?? c, c, args, splits);
         Pool.Return(partial);
     }
